@@ -1,0 +1,1 @@
+"""Prefect flows of the IPS KPI warehouse (deployments: flows/prefect.yaml)."""

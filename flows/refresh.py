@@ -1,0 +1,172 @@
+"""The nightly refresh flow: ingest -> dbt build -> audit -> publish -> summary.
+
+The flow reads like the pipeline diagram in the README; each step is a small
+task in this module that delegates to ``ipskpi``. A refresh that is blocked
+(dbt build failure or a critical audit failure) raises RefreshBlocked after
+writing its report, so Prefect records the run as failed and the published
+database is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from prefect import flow, get_run_logger, task
+
+from ipskpi import history
+from ipskpi.audit import AuditResult, run_audit
+from ipskpi.config import WarehouseLayout
+from ipskpi.dbt_runner import DbtResult, run_dbt
+from ipskpi.ingest.provider_returns import LoadResult, load_provider_returns
+from ipskpi.lock import refresh_lock
+from ipskpi.publish import publish
+from ipskpi.summary import RefreshSummary, write_report
+
+
+class RefreshBlocked(RuntimeError):
+    """The refresh ran but did not publish; ``summary`` says why."""
+
+    def __init__(self, summary: RefreshSummary) -> None:
+        super().__init__(summary.reason)
+        self.summary = summary
+
+
+def new_run_id() -> str:
+    return datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+@task(name="ingest-landing")
+def ingest_landing(landing: Path, raw_db: Path, run_id: str) -> list[LoadResult]:
+    """Load every delivery in the landing folder into the raw layer (idempotent)."""
+    con = duckdb.connect(str(raw_db))
+    try:
+        results = load_provider_returns(con, landing / "provider_returns", run_id, landing)
+        history.record_loads(con, run_id, results)
+    finally:
+        con.close()
+    return results
+
+
+@task(name="dbt-build")
+def build_marts(layout: WarehouseLayout, run_id: str) -> DbtResult:
+    """dbt build (seeds, models, unit and data tests) into a fresh build database."""
+    build_db = layout.build_db(run_id)
+    build_db.unlink(missing_ok=True)
+    return run_dbt(
+        ["build"],
+        build_db=build_db,
+        raw_db=layout.raw_db,
+        target_path=layout.run_dir(run_id) / "dbt_target",
+    )
+
+
+@task(name="audit-marts")
+def audit_marts(layout: WarehouseLayout, run_id: str) -> AuditResult:
+    """Great Expectations suites over the newly built marts (and against what is published)."""
+    return run_audit(layout.build_db(run_id), layout.published_db, layout.root / "gx")
+
+
+@task(name="publish-marts")
+def publish_marts(layout: WarehouseLayout, run_id: str) -> Path:
+    """Swap the audited marts into place as published.duckdb (atomic)."""
+    return publish(layout.build_db(run_id), layout.raw_db, layout, run_id)
+
+
+def _scorecard_stats(published: Path) -> tuple[int, int, int]:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        row = con.execute(
+            "select count(*), count(distinct org_code), count(distinct kpi_code) "
+            "from marts.fct_kpi_scorecard"
+        ).fetchone()
+    finally:
+        con.close()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+@flow(name="ipskpi-nightly-refresh")
+def nightly_refresh(landing: str, warehouse: str) -> RefreshSummary:
+    """Refresh the warehouse from a landing folder; publish only what passes the audit."""
+    logger = get_run_logger()
+    layout = WarehouseLayout(Path(warehouse).resolve())
+    layout.ensure()
+    run_id = new_run_id()
+    summary = RefreshSummary(run_id, "blocked", Path(landing).resolve(), layout.root)
+    with refresh_lock(layout.lock_file):
+        con = duckdb.connect(str(layout.raw_db))
+        history.start_run(con, run_id, datetime.now())
+        con.close()
+
+        started = time.perf_counter()
+        summary.loads = ingest_landing(summary.landing, layout.raw_db, run_id)
+        summary.seconds["ingest"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        summary.dbt = build_marts(layout, run_id)
+        summary.seconds["dbt build"] = time.perf_counter() - started
+        if not summary.dbt.ok:
+            summary.reason = "dbt build failed"
+        else:
+            started = time.perf_counter()
+            summary.audit = audit_marts(layout, run_id)
+            summary.seconds["audit"] = time.perf_counter() - started
+            if not summary.audit.passed:
+                summary.reason = "audit failed"
+            else:
+                summary.kpi_rows, summary.organisations, summary.kpis = _scorecard_stats(
+                    layout.build_db(run_id)
+                )
+                summary.status = "published"
+                summary.published_db = layout.published_db
+                # History first, so the published copy records this run as published.
+                _finish(layout, run_id, summary)
+                started = time.perf_counter()
+                try:
+                    publish_marts(layout, run_id)
+                except BaseException:
+                    summary.status, summary.reason = "blocked", "publish failed"
+                    _finish(layout, run_id, summary)
+                    raise
+                summary.seconds["publish"] = time.perf_counter() - started
+        if summary.status != "published":
+            if layout.published_db.exists():
+                summary.published_db = layout.published_db
+            _finish(layout, run_id, summary)
+        else:
+            write_report(summary, layout.run_dir(run_id))
+        layout.build_db(run_id).unlink(missing_ok=True)
+    logger.info("refresh %s finished: %s %s", run_id, summary.status, summary.reason)
+    if summary.status != "published":
+        raise RefreshBlocked(summary)
+    return summary
+
+
+def _finish(layout: WarehouseLayout, run_id: str, summary: RefreshSummary) -> None:
+    """Record the run in history and write the report (also on a blocked night)."""
+    write_report(summary, layout.run_dir(run_id))
+    con = duckdb.connect(str(layout.raw_db))
+    try:
+        con.execute("delete from ops.audit_results where run_id = ?", [run_id])
+        if summary.audit is not None:
+            history.record_audit(con, run_id, summary.audit)
+        by_status = summary.returns_by_status
+        history.finish_run(
+            con,
+            run_id,
+            status=summary.status,
+            returns_loaded=by_status.get("loaded", 0),
+            returns_refused=by_status.get("refused", 0),
+            returns_skipped=by_status.get("skipped", 0),
+            rows_loaded=summary.rows_loaded,
+            rows_rejected=summary.rows_rejected,
+            kpi_rows_published=summary.kpi_rows,
+            audit_errors=len(summary.audit.errors) if summary.audit else None,
+            audit_warnings=len(summary.audit.warnings) if summary.audit else None,
+            message=summary.reason,
+        )
+    finally:
+        con.close()

@@ -1,0 +1,1 @@
+"""IPS KPI warehouse."""

@@ -1,0 +1,187 @@
+"""The quality gate: Great Expectations suites run against the newly built marts.
+
+Each suite is a JSON file under ``expectations/`` in Great Expectations' own suite
+format, plus a ``meta.query`` saying which frame it validates (a mart, or a
+reconciliation query across marts). The frames are read from the build database
+with DuckDB and validated as pandas DataFrames (GX's SQL datasource reads nothing
+back from DuckDB). An expectation of severity ``critical`` that fails blocks
+publishing; ``warning`` publishes and is reported. Results go to the run report,
+to Data Docs and to run-history tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ipskpi.config import EXPECTATIONS_DIR
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExpectationOutcome:
+    """One expectation's result, in words a person can act on."""
+
+    suite: str
+    expectation: str
+    severity: str
+    success: bool
+    column: str | None
+    description: str
+    kwargs: dict[str, Any]
+    unexpected_count: int | None = None
+    unexpected_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def blocks_publishing(self) -> bool:
+        return not self.success and self.severity == "critical"
+
+
+@dataclass
+class AuditResult:
+    """The gate's decision and every expectation behind it."""
+
+    passed: bool
+    outcomes: list[ExpectationOutcome]
+    data_docs: str | None = None
+    skipped_suites: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.blocks_publishing]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity != "critical"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "data_docs": self.data_docs,
+            "skipped_suites": self.skipped_suites,
+            "outcomes": [asdict(o) for o in self.outcomes],
+        }
+
+
+def load_suites(folder: Path = EXPECTATIONS_DIR) -> list[dict[str, Any]]:
+    """Every suite JSON under ``folder``, sorted by name."""
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+
+
+def run_audit(
+    build_db: Path,
+    published_db: Path | None,
+    gx_root: Path,
+    suites: list[dict[str, Any]] | None = None,
+) -> AuditResult:
+    """Validate the build database; ``published_db`` (if any) is attached as ``published``."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # slow import: only when auditing
+    from great_expectations.core.validation_definition import ValidationDefinition
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    suites = load_suites() if suites is None else suites
+    gx_root.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    try:
+        context.variables.progress_bars = {"globally": False}
+        context.variables.save()
+    except Exception:  # pragma: no cover - progress bar settings differ across GX versions
+        pass
+    datasource = context.data_sources.add_or_update_pandas("ipskpi_build")
+
+    con = duckdb.connect(str(build_db), read_only=True)
+    has_published = published_db is not None and published_db.exists()
+    if has_published:
+        con.execute(f"attach '{published_db}' as published (read_only)")
+    outcomes: list[ExpectationOutcome] = []
+    skipped: list[str] = []
+    try:
+        for spec in suites:
+            meta = spec.get("meta", {})
+            name = spec["name"]
+            if meta.get("requires_published") and not has_published:
+                skipped.append(f"{name}: nothing published yet to compare against")
+                continue
+            frame = con.execute(meta["query"]).df()
+            for column in frame.columns:  # DECIMAL arrives as objects; GX compares floats
+                if frame[column].dtype == object and frame[column].map(type).astype(str).str.contains(
+                    "Decimal"
+                ).any():
+                    frame[column] = frame[column].astype(float)
+            try:
+                asset = datasource.get_asset(name)
+            except LookupError:
+                asset = datasource.add_dataframe_asset(name)
+            try:
+                batch_definition = asset.get_batch_definition("whole_frame")
+            except (KeyError, LookupError, ValueError):
+                batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
+            suite = context.suites.add_or_update(
+                gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=meta)
+            )
+            definition = context.validation_definitions.add_or_update(
+                ValidationDefinition(name=f"audit_{name}", data=batch_definition, suite=suite)
+            )
+            id_columns = [c for c in meta.get("id_columns", []) if c in frame.columns]
+            result_format: dict[str, Any] = {"result_format": "COMPLETE", "partial_unexpected_count": 20}
+            if id_columns:
+                result_format["unexpected_index_column_names"] = id_columns
+            validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+            for item in validation.results:
+                config = item.expectation_config
+                severity = getattr(config.severity, "value", str(config.severity))
+                rows = item.result.get("unexpected_index_list") or [
+                    {"value": v} for v in (item.result.get("partial_unexpected_list") or [])
+                ]
+                if item.exception_info and item.exception_info.get("raised_exception"):
+                    rows = [{"exception": item.exception_info.get("exception_message")}]
+                outcomes.append(
+                    ExpectationOutcome(
+                        suite=name,
+                        expectation=config.type,
+                        severity=severity,
+                        success=bool(item.success),
+                        column=config.kwargs.get("column"),
+                        description=(config.meta or {}).get("description")
+                        or config.description
+                        or config.type,
+                        kwargs={k: _jsonable(v) for k, v in config.kwargs.items() if k != "batch_id"},
+                        unexpected_count=item.result.get("unexpected_count"),
+                        unexpected_rows=[
+                            {k: _jsonable(v) for k, v in row.items()} for row in rows[:20]
+                        ]
+                        if not item.success
+                        else [],
+                    )
+                )
+    finally:
+        con.close()
+    docs = None
+    try:
+        sites = context.build_data_docs()
+        docs = next(iter(sites.values()), None)
+    except Exception as exc:  # Data Docs are a convenience; never let them fail the gate
+        log.warning("could not build Data Docs: %s", exc)
+    passed = not any(o.blocks_publishing for o in outcomes)
+    return AuditResult(passed=passed, outcomes=outcomes, data_docs=docs, skipped_suites=skipped)

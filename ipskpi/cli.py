@@ -1,0 +1,91 @@
+"""The ``ipskpi`` command: generate sample data, refresh the warehouse, roll back."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ipskpi.config import DEFAULT_WAREHOUSE, SAMPLE_LANDING, WarehouseLayout, prefect_defaults
+
+EXIT_PUBLISHED = 0
+EXIT_BLOCKED = 1
+EXIT_LOCKED = 3
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from ipskpi.generator import generate
+
+    manifest = generate(args.scale, args.seed, Path(args.out))
+    counts = manifest.get("counts", {})
+    print(f"Generated the {args.scale} landing folder (seed {args.seed}) in {args.out}")
+    for name, n in counts.items():
+        print(f"  {name:<28} {n:>12,}")
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    prefect_defaults()
+    from flows.refresh import RefreshBlocked, nightly_refresh
+    from ipskpi.lock import RefreshLocked
+
+    try:
+        summary = nightly_refresh(landing=str(args.landing), warehouse=str(args.warehouse))
+    except RefreshLocked as exc:
+        print(f"Refresh refused: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except RefreshBlocked as blocked:
+        print(blocked.summary.to_text())
+        return EXIT_BLOCKED
+    print(summary.to_text())
+    return EXIT_PUBLISHED
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from ipskpi.publish import rollback
+
+    layout = WarehouseLayout(Path(args.warehouse).resolve())
+    restored = rollback(layout)
+    print(f"Restored {restored.name} as {layout.published_db}")
+    return 0
+
+
+def _contract_yaml(_: argparse.Namespace) -> int:
+    from ipskpi.contract_docs import write
+
+    for path in write():
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ipskpi", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a deterministic synthetic landing folder")
+    gen.add_argument("--scale", choices=["sample", "national"], default="sample")
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--out", type=Path, required=True)
+    gen.set_defaults(func=_generate)
+
+    ref = sub.add_parser("refresh", help="ingest -> dbt build -> audit -> publish")
+    ref.add_argument("--landing", type=Path, default=SAMPLE_LANDING, help="landing folder (default: bundled sample)")
+    ref.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse folder")
+    ref.set_defaults(func=_refresh)
+
+    rb = sub.add_parser("rollback", help="put the previous published generation back")
+    rb.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    rb.set_defaults(func=_rollback)
+
+    cy = sub.add_parser("contract-yaml", help="rewrite the dbt YAML generated from the input contract")
+    cy.set_defaults(func=_contract_yaml)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Paths and settings, from the environment with defaults that suit a checkout.
+
+Nothing else in the package hard-codes a path: the dbt project, the profiles
+folder and the warehouse layout all come from here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(os.environ.get("IPSKPI_PROJECT_DIR", Path(__file__).resolve().parents[1]))
+PROFILES_DIR = Path(os.environ.get("IPSKPI_PROFILES_DIR", PROJECT_DIR / "profiles"))
+EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
+SAMPLE_LANDING = PROJECT_DIR / "data" / "sample" / "landing"
+DEFAULT_WAREHOUSE = Path(os.environ.get("IPSKPI_WAREHOUSE", PROJECT_DIR / "warehouse"))
+
+
+def prefect_defaults() -> None:
+    """Settings that make Prefect's temporary local server reliable on small machines."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@dataclass(frozen=True)
+class WarehouseLayout:
+    """Where one warehouse keeps its files.
+
+    raw.duckdb        landed rows with lineage, the load ledger and rejected rows (persistent)
+    build/<run>.duckdb  the database dbt builds for one run (write side of write-audit-publish)
+    published.duckdb  what dashboards read; replaced atomically only after a passing audit
+    generations/      the last few published files, for rollback
+    runs/<run>/       the run report, audit results and Data Docs of each run
+    """
+
+    root: Path
+
+    @property
+    def raw_db(self) -> Path:
+        return self.root / "raw.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        return self.root / "published.duckdb"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def generations_dir(self) -> Path:
+        return self.root / "generations"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "refresh.lock"
+
+    def build_db(self, run_id: str) -> Path:
+        return self.build_dir / f"{run_id}.duckdb"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
+    def ensure(self) -> None:
+        for d in (self.root, self.build_dir, self.generations_dir, self.runs_dir):
+            d.mkdir(parents=True, exist_ok=True)

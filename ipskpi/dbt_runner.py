@@ -1,0 +1,87 @@
+"""Run dbt as a subprocess, the way the dbt community runs it.
+
+dbt-duckdb keeps its database open until the process ends, and DuckDB allows one
+writer or many readers, so each dbt command runs in its own process: when it
+returns, the build database is closed and can be audited and published.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ipskpi.config import PROFILES_DIR, PROJECT_DIR
+
+
+@dataclass
+class DbtResult:
+    """Outcome of one dbt command, read from its run_results.json."""
+
+    command: list[str]
+    returncode: int
+    failures: list[dict] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    log_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def dbt_executable() -> str:
+    """The dbt next to this Python (the project's virtualenv), else the one on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("dbt")
+    if not found:
+        raise FileNotFoundError("dbt is not installed in this environment")
+    return found
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    build_db: Path,
+    raw_db: Path,
+    target_path: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> DbtResult:
+    """Run ``dbt <args>`` against ``build_db`` with ``raw_db`` attached read-only as ``raw``."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "IPSKPI_BUILD_DB": str(build_db),
+            "IPSKPI_RAW_DB": str(raw_db),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    env.update(extra_env or {})
+    command = [dbt_executable(), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
+    if target_path is not None:
+        command += ["--target-path", str(target_path)]
+    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    result = DbtResult(command=command, returncode=completed.returncode)
+    result.log_tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-40:])
+    results_path = (target_path or PROJECT_DIR / "target") / "run_results.json"
+    if results_path.exists():
+        data = json.loads(results_path.read_text())
+        for node in data.get("results", []):
+            status = node.get("status")
+            result.counts[status] = result.counts.get(status, 0) + 1
+            if status in ("error", "fail"):
+                result.failures.append(
+                    {
+                        "node": node.get("unique_id"),
+                        "status": status,
+                        "message": node.get("message"),
+                        "failures": node.get("failures"),
+                    }
+                )
+    return result

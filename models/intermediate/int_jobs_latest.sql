@@ -1,0 +1,23 @@
+/*
+    The latest version of each job (latest return wins; deleted records withdrawn).
+    A job whose referral has been withdrawn (deleted) is withdrawn with it.
+*/
+with
+
+versions as (
+    {{ latest_version(ref('stg_provider_returns__jobs'), ['provider_code', 'job_id']) }}
+),
+
+referrals as (
+    select * from {{ ref('int_referrals_latest') }}
+),
+
+final as (
+    select versions.*
+    from versions
+    inner join referrals
+        on versions.provider_code = referrals.provider_code
+        and versions.referral_id = referrals.referral_id
+)
+
+select * from final
