@@ -12,7 +12,7 @@ from pathlib import Path
 
 PROJECT_DIR = Path(os.environ.get("IPSKPI_PROJECT_DIR", Path(__file__).resolve().parents[1]))
 PROFILES_DIR = Path(os.environ.get("IPSKPI_PROFILES_DIR", PROJECT_DIR / "profiles"))
-EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
+EXPECTATIONS_DIR = Path(os.environ.get("IPSKPI_EXPECTATIONS_DIR", PROJECT_DIR / "expectations"))
 SAMPLE_LANDING = PROJECT_DIR / "data" / "sample" / "landing"
 DEFAULT_WAREHOUSE = Path(os.environ.get("IPSKPI_WAREHOUSE", PROJECT_DIR / "warehouse"))
 

@@ -1,17 +1,36 @@
-/* The KPI catalogue, so every number on a dashboard can show its definition. One row per KPI. */
+/*
+    The KPI catalogue, so every number on a dashboard can show its definition,
+    with the default target (the one that applies regardless of service year).
+    One row per KPI.
+*/
 with
 
 catalogue as (
     select * from {{ ref('kpi_catalogue') }}
 ),
 
+targets as (
+    select * from {{ ref('kpi_targets') }}
+),
+
+default_targets as (
+    select
+        kpi_code,
+        min(target_min) as target_min,
+        min(target_max) as target_max,
+        min(target_source) as target_source
+    from targets
+    where service_year_from is null or service_year_from >= 2
+    group by kpi_code
+),
+
 final as (
     select
-        cast(kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        cast(kpi_name as {{ dbt.type_string() }}) as kpi_name,
-        cast(section as {{ dbt.type_string() }}) as section,
+        cast(catalogue.kpi_code as {{ dbt.type_string() }}) as kpi_code,
+        cast(catalogue.kpi_name as {{ dbt.type_string() }}) as kpi_name,
+        cast(catalogue.section as {{ dbt.type_string() }}) as section,
         cast(
-            case section
+            case catalogue.section
                 when 'A' then 'Local context'
                 when 'B' then 'Intake'
                 when 'C' then 'Quality and fidelity'
@@ -19,16 +38,19 @@ final as (
                 when 'E' then 'Value for money and equality'
             end as {{ dbt.type_string() }}
         ) as section_name,
-        cast(source_framework as {{ dbt.type_string() }}) as source_framework,
-        cast(unit as {{ dbt.type_string() }}) as unit,
-        cast(period_types as {{ dbt.type_string() }}) as period_types,
-        cast(numerator_definition as {{ dbt.type_string() }}) as numerator_definition,
-        cast(denominator_definition as {{ dbt.type_string() }}) as denominator_definition,
-        cast(target_min as {{ dbt.type_numeric() }}) as target_min,
-        cast(target_max as {{ dbt.type_numeric() }}) as target_max,
-        cast(target_source as {{ dbt.type_string() }}) as target_source,
-        cast(higher_is_better as {{ dbt.type_string() }}) as higher_is_better
+        cast(catalogue.source_framework as {{ dbt.type_string() }}) as source_framework,
+        cast(catalogue.unit as {{ dbt.type_string() }}) as unit,
+        cast(catalogue.period_types as {{ dbt.type_string() }}) as period_types,
+        cast(catalogue.numerator_definition as {{ dbt.type_string() }}) as numerator_definition,
+        cast(catalogue.denominator_definition as {{ dbt.type_string() }}) as denominator_definition,
+        cast(catalogue.breakdowns as {{ dbt.type_string() }}) as breakdowns,
+        cast(catalogue.higher_is_better as {{ dbt.type_string() }}) as higher_is_better,
+        cast(default_targets.target_min as {{ dbt.type_numeric() }}) as target_min,
+        cast(default_targets.target_max as {{ dbt.type_numeric() }}) as target_max,
+        cast(default_targets.target_source as {{ dbt.type_string() }}) as target_source
     from catalogue
+    left join default_targets
+        on catalogue.kpi_code = default_targets.kpi_code
 )
 
 select * from final

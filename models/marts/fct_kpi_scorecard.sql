@@ -19,8 +19,16 @@ job_outcomes as (
     select * from {{ ref('fct_job_outcomes') }}
 ),
 
-kpis as (
-    select * from {{ ref('dim_kpis') }}
+targets as (
+    select * from {{ ref('kpi_targets') }}
+),
+
+service_years as (
+    select * from {{ ref('int_provider_service_years') }}
+),
+
+periods as (
+    select * from {{ ref('int_periods') }}
 ),
 
 as_of as (
@@ -33,14 +41,49 @@ facts_unioned as (
     select * from job_outcomes
 ),
 
+facts_with_service_year as (
+    select
+        facts_unioned.*,
+        -- England is treated as a mature service (year 2 and later) for service-year targets.
+        coalesce(service_years.service_year, 99) as service_year
+    from facts_unioned
+    left join periods
+        on facts_unioned.period_type = periods.period_type
+        and facts_unioned.period_start = periods.period_start
+    left join service_years
+        on facts_unioned.org_code = service_years.provider_code
+        and periods.financial_year = service_years.financial_year
+),
+
+targets_matched as (
+    select
+        facts_with_service_year.org_code,
+        facts_with_service_year.period_type,
+        facts_with_service_year.period_start,
+        facts_with_service_year.kpi_code,
+        min(targets.target_min) as target_min,
+        min(targets.target_max) as target_max
+    from facts_with_service_year
+    inner join targets
+        on facts_with_service_year.kpi_code = targets.kpi_code
+        and (targets.period_type is null or targets.period_type = facts_with_service_year.period_type)
+        and facts_with_service_year.service_year >= coalesce(targets.service_year_from, 0)
+        and facts_with_service_year.service_year <= coalesce(targets.service_year_to, 999)
+    where facts_with_service_year.breakdown_type is null
+    group by 1, 2, 3, 4
+),
+
 targets_attached as (
     select
         facts_unioned.*,
-        case when facts_unioned.breakdown_type is null then kpis.target_min end as target_min,
-        case when facts_unioned.breakdown_type is null then kpis.target_max end as target_max
+        case when facts_unioned.breakdown_type is null then targets_matched.target_min end as target_min,
+        case when facts_unioned.breakdown_type is null then targets_matched.target_max end as target_max
     from facts_unioned
-    left join kpis
-        on facts_unioned.kpi_code = kpis.kpi_code
+    left join targets_matched
+        on facts_unioned.org_code = targets_matched.org_code
+        and facts_unioned.period_type = targets_matched.period_type
+        and facts_unioned.period_start = targets_matched.period_start
+        and facts_unioned.kpi_code = targets_matched.kpi_code
 ),
 
 final as (
