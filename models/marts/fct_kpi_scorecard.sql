@@ -19,6 +19,10 @@ job_outcomes as (
     select * from {{ ref('fct_job_outcomes') }}
 ),
 
+equality as (
+    select * from {{ ref('fct_equality') }}
+),
+
 targets as (
     select * from {{ ref('kpi_targets') }}
 ),
@@ -39,6 +43,8 @@ facts_unioned as (
     select * from intake
     union all
     select * from job_outcomes
+    union all
+    select * from equality
 ),
 
 facts_with_service_year as (
