@@ -41,6 +41,34 @@ def _refresh(args: argparse.Namespace) -> int:
     return EXIT_PUBLISHED
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """Serve the nightly deployment from prefect.yaml (schedule and all) in this process."""
+    prefect_defaults()
+    import yaml
+    from prefect.schedules import Cron
+
+    from flows.refresh import nightly_refresh
+    from ipskpi.config import PROJECT_DIR
+
+    spec = yaml.safe_load((PROJECT_DIR / "prefect.yaml").read_text())
+    deployment = next(d for d in spec["deployments"] if d["name"] == "ipskpi-nightly")
+    schedules = [Cron(s["cron"], timezone=s["timezone"]) for s in deployment["schedules"]]
+    print(
+        f"Serving {deployment['name']}: "
+        + ", ".join(f"{s['cron']} ({s['timezone']})" for s in deployment["schedules"])
+        + f"; landing {args.landing}, warehouse {args.warehouse}. Ctrl-C to stop."
+    )
+    nightly_refresh.serve(
+        name=deployment["name"],
+        schedules=schedules,
+        parameters={"landing": str(args.landing), "warehouse": str(args.warehouse)},
+        tags=deployment.get("tags"),
+        description=deployment.get("description"),
+        global_limit=deployment.get("concurrency_limit"),
+    )
+    return 0
+
+
 def _rollback(args: argparse.Namespace) -> int:
     from ipskpi.publish import rollback
 
@@ -69,9 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_generate)
 
     ref = sub.add_parser("refresh", help="ingest -> dbt build -> audit -> publish")
-    ref.add_argument("--landing", type=Path, default=SAMPLE_LANDING, help="landing folder (default: bundled sample)")
+    ref.add_argument(
+        "--landing", type=Path, default=SAMPLE_LANDING, help="landing folder (default: bundled sample)"
+    )
     ref.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse folder")
     ref.set_defaults(func=_refresh)
+
+    sv = sub.add_parser("serve", help="serve the nightly Prefect deployment (cron from prefect.yaml)")
+    sv.add_argument("--landing", type=Path, default=SAMPLE_LANDING)
+    sv.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    sv.set_defaults(func=_serve)
 
     rb = sub.add_parser("rollback", help="put the previous published generation back")
     rb.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)

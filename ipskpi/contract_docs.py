@@ -18,13 +18,12 @@ from ipskpi.contract import PROVIDER_TABLES, Column, Table
 
 STAGING_DIR = PROJECT_DIR / "models" / "staging" / "provider_returns"
 
-HEADER = (
-    "# GENERATED from ipskpi/contract.py by `ipskpi contract-yaml` - edit the contract, not this file.\n"
-)
+HEADER = "# GENERATED from ipskpi/contract.py by `ipskpi contract-yaml` - edit the contract, not this file.\n"
 
 # Meanings from ../shared/spec/provider-return.md for columns whose contract entry is only a code list.
 MEANINGS: dict[str, str] = {
-    "client_id": "Pseudonymised person id (never an NHS number or name); a person may have several referrals.",
+    "client_id": "Pseudonymised person id (never an NHS number or name); "
+    "a person may have several referrals.",
     "team_code": "Clinical team the employment specialist works in.",
     "team_type": "Type of clinical team.",
     "referral_date": "Date the referral was received.",
@@ -32,7 +31,8 @@ MEANINGS: dict[str, str] = {
     "in_secondary_mh_care": "In contact with specialist mental health services at referral (Y/N/U).",
     "accepted": "Taken on to the books (Y/N).",
     "rejection_reason": "When accepted = N: why.",
-    "vocational_profile_date": "Engagement: the day the vocational profile was started (null = never engaged).",
+    "vocational_profile_date": "Engagement: the day the vocational profile was started "
+    "(null = never engaged).",
     "age_at_referral": "Age in years at referral, 14-100.",
     "gender": "Person Stated Gender: 1 male, 2 female, 9 indeterminate, X not known.",
     "ethnic_category": "NHS ethnic category A-S (no I/O/Q), Z not stated, 99 not known.",
@@ -170,9 +170,7 @@ def _staging_model(table: Table) -> dict:
             f"it; int_ models pick the latest. One row per {table.name.rstrip('s')} per return "
             "that carried it."
         ),
-        "data_tests": [
-            {"unique_combination": {"arguments": {"columns": ["load_id", "source_row_number"]}}}
-        ],
+        "data_tests": [{"unique_combination": {"arguments": {"columns": ["load_id", "source_row_number"]}}}],
         "columns": columns,
     }
 

@@ -63,7 +63,14 @@ def run_dbt(
         }
     )
     env.update(extra_env or {})
-    command = [dbt_executable(), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROFILES_DIR),
+    ]
     if target_path is not None:
         command += ["--target-path", str(target_path)]
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)

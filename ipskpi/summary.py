@@ -98,9 +98,7 @@ class RefreshSummary:
         if self.audit is not None and self.audit.data_docs:
             lines.append(f"    data docs           {self.audit.data_docs}")
         if self.seconds:
-            lines.append(
-                "  Time      " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items())
-            )
+            lines.append("  Time      " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()))
         return "\n".join(lines)
 
 
@@ -123,7 +121,12 @@ def write_report(summary: RefreshSummary, run_dir: Path) -> Path:
         parts.append("")
     if summary.dbt is not None and not summary.dbt.ok:
         parts += ["## dbt build output (last lines)", "", "```", summary.dbt.log_tail, "```", ""]
-    parts += ["## Files", "", "| file | status | rows loaded | rows rejected | note |", "|---|---|---|---|---|"]
+    parts += [
+        "## Files",
+        "",
+        "| file | status | rows loaded | rows rejected | note |",
+        "|---|---|---|---|---|",
+    ]
     for r in summary.loads:
         parts.append(f"| {r.file_path} | {r.status} | {r.rows_loaded} | {r.rows_rejected} | {r.message} |")
     report.write_text("\n".join(parts) + "\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ipskpi.ingest.provider_returns import load_provider_returns
-from tests.returns import contact, job, referral, staff, write_csv_return, write_table_csv
+from tests.returns import contact, job, referral, staff, write_csv_return
 
 
 def load(con, tmp_path: Path, run_id: str = "run"):

@@ -1,0 +1,120 @@
+"""The refresh end to end, as a user runs it: the real ``ipskpi`` command in a subprocess,
+real Prefect, dbt, Great Expectations and DuckDB, on the bundled sample landing folder."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ipskpi.config import EXPECTATIONS_DIR, SAMPLE_LANDING
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.e2e
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def published_warehouse(tmp_path_factory, prefect_server):
+    """A warehouse after one successful refresh of the sample data."""
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], prefect_server)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return warehouse, result
+
+
+def suites_with(tmp_path: Path, extra: dict) -> Path:
+    folder = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, folder)
+    (folder / f"{extra['name']}.json").write_text(json.dumps(extra))
+    return folder
+
+
+def job_starts_suite(severity: str) -> dict:
+    """A deliberately impossible rule: every provider had no job starts in any financial year."""
+    return {
+        "name": f"test_no_job_starts_{severity}",
+        "meta": {
+            "query": "select org_code, period_start, value from marts.fct_kpi_scorecard "
+            "where kpi_code = 'job_starts' and breakdown_type is null "
+            "and period_type = 'financial_year' and org_level = 'provider'",
+            "id_columns": ["org_code", "period_start"],
+        },
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "value", "max_value": 0},
+                "severity": severity,
+                "meta": {"description": "no provider has any job start"},
+            }
+        ],
+    }
+
+
+def test_refresh_publishes_scorecard_with_provider_and_england_rows(published_warehouse):
+    warehouse, result = published_warehouse
+    assert "PUBLISHED" in result.stdout
+    assert "published database" in result.stdout
+    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    levels = dict(con.execute("select org_level, count(*) from fct_kpi_scorecard group by 1").fetchall())
+    assert levels["provider"] > 0 and levels["england"] > 0
+    columns = [r[0] for r in con.execute("describe fct_kpi_scorecard").fetchall()]
+    assert columns == [
+        "org_code", "org_level", "period_type", "period_start", "period_end", "kpi_code",
+        "breakdown_type", "breakdown_value", "numerator", "denominator", "value",
+        "target_min", "target_max", "target_status", "as_of_date",
+    ]
+    runs = con.execute("select status from refresh_runs").fetchall()
+    assert runs == [("published",)]
+
+
+def test_failed_audit_blocks_publishing_and_leaves_published_file_untouched(published_warehouse, tmp_path, prefect_server):
+    warehouse, _ = published_warehouse
+    before = sha256(warehouse / "published.duckdb")
+    env = dict(prefect_server, IPSKPI_EXPECTATIONS_DIR=str(suites_with(tmp_path, job_starts_suite("critical"))))
+    result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BLOCKED (audit failed)" in result.stdout
+    assert "yesterday's published data is untouched" in result.stdout
+    assert sha256(warehouse / "published.duckdb") == before
+    report = next(p for p in sorted((warehouse / "runs").glob("*/report.md")) if "blocked" in p.read_text())
+    text = report.read_text()
+    assert "test_no_job_starts_critical" in text and "no provider has any job start" in text
+    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    provider = con.execute("select min(org_code) from fct_kpi_scorecard where org_level = 'provider'").fetchone()[0]
+    assert provider in text
+
+
+def test_warning_only_night_publishes_and_reports_the_warning(published_warehouse, tmp_path, prefect_server):
+    warehouse, _ = published_warehouse
+    before = sha256(warehouse / "published.duckdb")
+    env = dict(prefect_server, IPSKPI_EXPECTATIONS_DIR=str(suites_with(tmp_path, job_starts_suite("warning"))))
+    result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PUBLISHED" in result.stdout and "WARNING test_no_job_starts_warning" in result.stdout
+    assert sha256(warehouse / "published.duckdb") != before
+    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    warned = con.execute(
+        "select count(*) from audit_results where severity = 'warning' and not success"
+    ).fetchone()[0]
+    assert warned >= 1
+    assert list((warehouse / "generations").glob("published-*.duckdb"))
+
+
+def test_second_refresh_on_the_same_warehouse_refuses_while_one_runs(published_warehouse, prefect_server):
+    warehouse, _ = published_warehouse
+    before = sha256(warehouse / "published.duckdb")
+    with open(warehouse / "refresh.lock", "a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], prefect_server)
+    assert result.returncode == 3
+    assert "another refresh is already running" in result.stderr
+    assert sha256(warehouse / "published.duckdb") == before
