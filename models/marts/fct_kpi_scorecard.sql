@@ -23,6 +23,14 @@ equality as (
     select * from {{ ref('fct_equality') }}
 ),
 
+caseload as (
+    select * from {{ ref('fct_caseload') }}
+),
+
+fidelity_reviews as (
+    select * from {{ ref('fct_fidelity_reviews') }}
+),
+
 targets as (
     select * from {{ ref('kpi_targets') }}
 ),
@@ -45,6 +53,10 @@ facts_unioned as (
     select * from job_outcomes
     union all
     select * from equality
+    union all
+    select * from caseload
+    union all
+    select * from fidelity_reviews
 ),
 
 facts_with_service_year as (

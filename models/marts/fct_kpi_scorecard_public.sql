@@ -1,9 +1,16 @@
 /*
     The public scorecard: the restricted scorecard after statistical disclosure
-    control. Counts 1-4 are suppressed (null), other counts rounded to the nearest 5;
-    a rate, mean or median whose numerator or denominator is 1-4 is suppressed with
-    them; a suppressed cell is null with is_suppressed = true, never zero. Carries no
-    identifiers below organisation level.
+    control (the NHS England rule used for MHSDS).
+    Steps:
+    1. Decide which of numerator, denominator and value are counts of people or
+       events, from the KPI's unit: count (numerator, value), rate (numerator,
+       denominator), mean, median_days and gbp (denominator: the records behind the
+       figure), ratio (numerator; the denominator is WTE), score and wte (none).
+    2. A cell is suppressed when any of its counts is from 1 to 4; a suppressed cell
+       is null with is_suppressed = true, never zero.
+    3. Other counts are rounded to the nearest 5; rates, means and scores keep their
+       exact value unless suppressed.
+    No identifiers below organisation level.
     One row per organisation per period per KPI per breakdown.
 */
 with
@@ -16,17 +23,23 @@ kpis as (
     select * from {{ ref('dim_kpis') }}
 ),
 
-flagged as (
+counts_classified as (
     select
         scorecard.*,
         kpis.unit,
-        case
-            when kpis.unit = 'mean' then {{ is_disclosive('scorecard.denominator') }}
-            else {{ is_disclosive('scorecard.numerator') }} or {{ is_disclosive('scorecard.denominator') }}
-        end as is_suppressed
+        coalesce(kpis.unit in ('count', 'rate', 'ratio'), false) as is_numerator_a_count,
+        coalesce(kpis.unit in ('rate', 'mean', 'median_days', 'gbp'), false) as is_denominator_a_count
     from scorecard
     left join kpis
         on scorecard.kpi_code = kpis.kpi_code
+),
+
+flagged as (
+    select
+        *,
+        (is_numerator_a_count and {{ is_disclosive('numerator') }})
+        or (is_denominator_a_count and {{ is_disclosive('denominator') }}) as is_suppressed
+    from counts_classified
 ),
 
 final as (
@@ -39,8 +52,16 @@ final as (
         kpi_code,
         breakdown_type,
         breakdown_value,
-        case when is_suppressed then null else {{ suppress_count('numerator') }} end as numerator,
-        case when is_suppressed then null else {{ suppress_count('denominator') }} end as denominator,
+        case
+            when is_suppressed then null
+            when is_numerator_a_count then {{ suppress_count('numerator') }}
+            else numerator
+        end as numerator,
+        case
+            when is_suppressed then null
+            when is_denominator_a_count then {{ suppress_count('denominator') }}
+            else denominator
+        end as denominator,
         case
             when is_suppressed then null
             when unit = 'count' then {{ suppress_count('value') }}

@@ -1,0 +1,29 @@
+/*
+    Disclosure control holds in the public scorecard: no count of people or events
+    from 1 to 4 is ever shown (numerators of counts, rates and ratios; denominators of
+    rates, means, medians and costs; values of counts). Returns the offending rows.
+*/
+with
+
+public_scorecard as (
+    select * from {{ ref('fct_kpi_scorecard_public') }}
+),
+
+kpis as (
+    select * from {{ ref('dim_kpis') }}
+),
+
+checked as (
+    select
+        public_scorecard.*,
+        kpis.unit
+    from public_scorecard
+    left join kpis
+        on public_scorecard.kpi_code = kpis.kpi_code
+)
+
+select *
+from checked
+where (unit in ('count', 'rate', 'ratio') and numerator between 1 and 4)
+    or (unit in ('rate', 'mean', 'median_days', 'gbp') and denominator between 1 and 4)
+    or (unit = 'count' and value between 1 and 4)
