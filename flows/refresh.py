@@ -54,8 +54,9 @@ def ingest_landing(landing: Path, raw_db: Path, run_id: str) -> list[LoadResult]
 @task(name="dbt-build")
 def build_marts(layout: WarehouseLayout, run_id: str) -> DbtResult:
     """dbt build (seeds, models, unit and data tests) into a fresh build database."""
+    for leftover in layout.build_dir.glob("*.duckdb*"):  # builds of runs that were killed
+        leftover.unlink(missing_ok=True)
     build_db = layout.build_db(run_id)
-    build_db.unlink(missing_ok=True)
     return run_dbt(
         ["build"],
         build_db=build_db,

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from ipskpi.config import EXPECTATIONS_DIR
+from ipskpi.failpoints import failpoint
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ def run_audit(
             if id_columns:
                 result_format["unexpected_index_column_names"] = id_columns
             validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+            failpoint("during_audit")
             for item in validation.results:
                 config = item.expectation_config
                 severity = getattr(config.severity, "value", str(config.severity))

@@ -12,10 +12,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ipskpi.config import PROFILES_DIR, PROJECT_DIR
+from ipskpi.failpoints import failpoint
 
 
 @dataclass
@@ -73,6 +75,12 @@ def run_dbt(
     ]
     if target_path is not None:
         command += ["--target-path", str(target_path)]
+    if os.environ.get("IPSKPI_CRASH_AT") == "during_dbt":
+        # Crash test: let dbt start writing the build database, then kill this process.
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env)
+        time.sleep(8)
+        failpoint("during_dbt")
+        process.wait()
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     result = DbtResult(command=command, returncode=completed.returncode)
     result.log_tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-40:])

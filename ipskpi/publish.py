@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from ipskpi.config import WarehouseLayout
+from ipskpi.failpoints import failpoint
 
 KEEP_GENERATIONS = 5
 HISTORY_TABLES = ("refresh_runs", "audit_results", "load_summary")
@@ -42,8 +43,9 @@ def published_tables(build_db: Path) -> list[str]:
 
 def publish(build_db: Path, raw_db: Path, layout: WarehouseLayout, run_id: str) -> Path:
     """Swap a new published database into place; returns its path."""
+    for leftover in layout.root.glob("published.*.tmp.duckdb*"):  # from a run killed mid-publish
+        leftover.unlink(missing_ok=True)
     tmp = layout.root / f"published.{run_id}.tmp.duckdb"
-    tmp.unlink(missing_ok=True)
     tables = published_tables(build_db)
     con = duckdb.connect(str(tmp))
     try:
@@ -60,6 +62,7 @@ def publish(build_db: Path, raw_db: Path, layout: WarehouseLayout, run_id: str) 
         con.close()
     _fsync(tmp)
     keep_generation(layout)
+    failpoint("before_swap")
     os.replace(tmp, layout.published_db)
     _fsync_dir(layout.root)
     prune_generations(layout)

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from ipskpi.contract import PROVIDER_TABLES, Column, Table
+from ipskpi.failpoints import failpoint
 from ipskpi.ingest.ledger import already_loaded, current_load, ensure_ledger, hash_paths
 from ipskpi.ingest.readers import (
     StructureError,
@@ -272,6 +273,7 @@ def _load_tables(
             [load_id, file_label, file_hash, delivery.return_month, loaded_at],
         ).fetchone()
         result.rows_loaded += inserted[0] if inserted else 0
+        failpoint("during_ingest")
         for rule, n_rows in con.execute(
             f"select rule, count(distinct row_number) from {rejected} group by rule"
         ).fetchall():
