@@ -1,0 +1,139 @@
+{#
+    kpi_population_rollup(population_relation)
+
+    Turn per-period KPI populations into scorecard rows for every provider and
+    England, per month, quarter and financial year. Use it for KPIs whose population
+    is defined per period ("open on some day of the period", "open on the period
+    end", "distinct referrals in the period"): unlike kpi_rollup, which places dated
+    events in every period containing the date, the rows here are already placed in
+    their period, because a quarter's or a year's population is not the sum of its
+    months'. Each row carries provider_code, period_type, period_start, period_end,
+    kpi_code, breakdown_type, breakdown_value, numerator and denominator (null for a
+    plain count), typically one row per member of the population.
+    England is computed from England's rows (sums of numerators and denominators),
+    never averaged from providers. Headline rows (breakdown_type null) are zero-filled
+    over the reporting scaffold (int_provider_periods), so an empty population gives
+    numerator 0, denominator 0 and a null rate; a rate with a zero denominator is null.
+    Arguments:
+        population_relation: a relation with the columns above.
+    Returns the same columns as kpi_rollup: org_code, org_level, period_type,
+    period_start, period_end, kpi_code, breakdown_type, breakdown_value, numerator,
+    denominator, value.
+#}
+{% macro kpi_population_rollup(population_relation) -%}
+with
+
+population as (
+    select * from {{ population_relation }}
+),
+
+scaffold as (
+    select * from {{ ref('int_provider_periods') }}
+),
+
+sum_by_org as (
+    select
+        provider_code as org_code,
+        'provider' as org_level,
+        period_type,
+        period_start,
+        period_end,
+        kpi_code,
+        breakdown_type,
+        breakdown_value,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from population
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+    union all
+    select
+        'ENG' as org_code,
+        'england' as org_level,
+        period_type,
+        period_start,
+        period_end,
+        kpi_code,
+        breakdown_type,
+        breakdown_value,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from population
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+),
+
+classify_kpis as (
+    select
+        kpi_code,
+        max(case when denominator is not null then 1 else 0 end) as is_ratio
+    from population
+    where breakdown_type is null
+    group by kpi_code
+),
+
+build_headline_scaffold as (
+    select
+        scaffold.org_code,
+        scaffold.org_level,
+        scaffold.period_type,
+        scaffold.period_start,
+        scaffold.period_end,
+        classify_kpis.kpi_code,
+        classify_kpis.is_ratio
+    from scaffold
+    cross join classify_kpis
+),
+
+fill_headlines as (
+    select
+        build_headline_scaffold.org_code,
+        build_headline_scaffold.org_level,
+        build_headline_scaffold.period_type,
+        build_headline_scaffold.period_start,
+        build_headline_scaffold.period_end,
+        build_headline_scaffold.kpi_code,
+        cast(null as {{ dbt.type_string() }}) as breakdown_type,
+        cast(null as {{ dbt.type_string() }}) as breakdown_value,
+        coalesce(sum_by_org.numerator, 0) as numerator,
+        case
+            when build_headline_scaffold.is_ratio = 1 then coalesce(sum_by_org.denominator, 0)
+        end as denominator
+    from build_headline_scaffold
+    left join sum_by_org
+        on build_headline_scaffold.org_code = sum_by_org.org_code
+        and build_headline_scaffold.period_type = sum_by_org.period_type
+        and build_headline_scaffold.period_start = sum_by_org.period_start
+        and build_headline_scaffold.kpi_code = sum_by_org.kpi_code
+        and sum_by_org.breakdown_type is null
+),
+
+select_breakdowns as (
+    select * from sum_by_org
+    where breakdown_type is not null
+),
+
+union_rows as (
+    select * from fill_headlines
+    union all
+    select * from select_breakdowns
+)
+
+select
+    org_code,
+    org_level,
+    period_type,
+    period_start,
+    period_end,
+    kpi_code,
+    breakdown_type,
+    breakdown_value,
+    cast(numerator as {{ dbt.type_numeric() }}) as numerator,
+    cast(denominator as {{ dbt.type_numeric() }}) as denominator,
+    cast(
+        case
+            when denominator is null then numerator
+            when denominator = 0 then null
+            else cast(numerator as {{ dbt.type_numeric() }}) / denominator
+        end as {{ dbt.type_numeric() }}
+    ) as value
+from union_rows
+{%- endmacro %}
