@@ -9,6 +9,7 @@ database is left exactly as it was.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from datetime import datetime
@@ -21,7 +22,9 @@ from ipskpi import history
 from ipskpi.audit import AuditResult, run_audit
 from ipskpi.config import WarehouseLayout
 from ipskpi.dbt_runner import DbtResult, run_dbt
+from ipskpi.ingest.nomis import FetchResult, fetch_nm_17_5
 from ipskpi.ingest.provider_returns import LoadResult, load_provider_returns
+from ipskpi.ingest.public_sources import load_public_sources
 from ipskpi.lock import refresh_lock
 from ipskpi.publish import publish
 from ipskpi.summary import RefreshSummary, write_report
@@ -39,12 +42,26 @@ def new_run_id() -> str:
     return datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
+@task(name="fetch-nomis")
+def fetch_public_extracts(landing: Path) -> str:
+    """Fetch the NOMIS APS extract into the landing folder when enabled; else use the file drop.
+
+    IPSKPI_NOMIS_FETCH=on turns the fetch on (it retries transient failures itself, page
+    by page); without network it falls back to the files already in nomis_aps/.
+    """
+    if os.environ.get("IPSKPI_NOMIS_FETCH", "off").lower() not in ("on", "1", "true", "yes"):
+        return "NOMIS fetch off (set IPSKPI_NOMIS_FETCH=on to fetch); the nomis_aps/ file drop was used"
+    result: FetchResult = fetch_nm_17_5(landing)
+    return result.message
+
+
 @task(name="ingest-landing")
 def ingest_landing(landing: Path, raw_db: Path, run_id: str) -> list[LoadResult]:
     """Load every delivery in the landing folder into the raw layer (idempotent)."""
     con = duckdb.connect(str(raw_db))
     try:
         results = load_provider_returns(con, landing / "provider_returns", run_id, landing)
+        results += load_public_sources(con, landing, run_id)
         history.record_loads(con, run_id, results)
     finally:
         con.close()
@@ -103,6 +120,7 @@ def nightly_refresh(landing: str, warehouse: str) -> RefreshSummary:
         con.close()
 
         started = time.perf_counter()
+        summary.notes.append(fetch_public_extracts(summary.landing))
         summary.loads = ingest_landing(summary.landing, layout.raw_db, run_id)
         summary.seconds["ingest"] = time.perf_counter() - started
 

@@ -19,8 +19,16 @@ def _generate(args: argparse.Namespace) -> int:
     manifest = generate(args.scale, args.seed, Path(args.out))
     counts = manifest.get("counts", {})
     print(f"Generated the {args.scale} landing folder (seed {args.seed}) in {args.out}")
-    for name, n in counts.items():
-        print(f"  {name:<28} {n:>12,}")
+    returns = counts.get("provider_returns", {})
+    print(
+        f"  provider returns: {returns.get('returns', 0):,} ({returns.get('csv_returns', 0):,} CSV folders, "
+        f"{returns.get('xlsx_returns', 0):,} workbooks)"
+    )
+    for table, n in returns.get("tables", {}).items():
+        print(f"    {table:<22} {n['rows']:>12,} rows  {n['distinct_records']:>12,} distinct records")
+    for source, n in counts.items():
+        if source != "provider_returns":
+            print(f"  {source:<24} {n.get('files', 0):>6,} files {n.get('rows', 0):>12,} rows")
     return 0
 
 

@@ -27,6 +27,21 @@ population as (
     select * from {{ population_relation }}
 ),
 
+{{ kpi_rows_from_population('population') }}
+{%- endmacro %}
+
+{#
+    kpi_rows_from_population(population_cte)
+
+    The shared second half of kpi_rollup and kpi_population_rollup: CTEs (continuing
+    an open WITH clause) and the final select that sum a population already placed in
+    periods by organisation and England, zero-fill headline rows over the reporting
+    scaffold and compute value (null for a zero denominator).
+    Arguments:
+        population_cte: name of a CTE with provider_code, period_type, period_start,
+            period_end, kpi_code, breakdown_type, breakdown_value, numerator, denominator.
+#}
+{% macro kpi_rows_from_population(population_cte) -%}
 scaffold as (
     select * from {{ ref('int_provider_periods') }}
 ),
@@ -43,7 +58,7 @@ sum_by_org as (
         breakdown_value,
         sum(numerator) as numerator,
         sum(denominator) as denominator
-    from population
+    from {{ population_cte }}
     group by 1, 2, 3, 4, 5, 6, 7, 8
     union all
     select
@@ -57,7 +72,7 @@ sum_by_org as (
         breakdown_value,
         sum(numerator) as numerator,
         sum(denominator) as denominator
-    from population
+    from {{ population_cte }}
     group by 1, 2, 3, 4, 5, 6, 7, 8
 ),
 
@@ -65,7 +80,7 @@ classify_kpis as (
     select
         kpi_code,
         max(case when denominator is not null then 1 else 0 end) as is_ratio
-    from population
+    from {{ population_cte }}
     where breakdown_type is null
     group by kpi_code
 ),
