@@ -62,7 +62,9 @@ class RefreshSummary:
         by_source = Counter(r.source for r in self.loads if r.status == "loaded")
         if by_source:
             lines.insert(
-                2, "            loaded by source: " + ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))
+                2,
+                "            loaded by source: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(by_source.items())),
             )
         for rule, n in self.rejected_by_rule().most_common(8):
             lines.append(f"              {n:>6,} rejected: {rule}")
