@@ -7,7 +7,7 @@
     2. equality_engagement_rate: accepted referrals received in the period in the
        group (denominator) and those of them that engaged (numerator), both dated by
        referral_date so numerator and denominator are the same cohort.
-    3. equality_into_work_rate: people into work in the period in the group (numerator,
+    3. equality_into_work_per_engaged: people into work in the period in the group (numerator,
        dated by the first new job's start) over referrals engaged in the period in the
        group (denominator, dated by vocational_profile_date).
 */
@@ -62,7 +62,7 @@ events_unioned as (
     union all
     select
         provider_code,
-        'equality_into_work_rate' as kpi_code,
+        'equality_into_work_per_engaged' as kpi_code,
         '{{ group }}' as breakdown_type,
         {{ group }} as breakdown_value,
         vocational_profile_date as event_date,
@@ -73,7 +73,7 @@ events_unioned as (
     union all
     select
         provider_code,
-        'equality_into_work_rate' as kpi_code,
+        'equality_into_work_per_engaged' as kpi_code,
         '{{ group }}' as breakdown_type,
         {{ group }} as breakdown_value,
         first_new_job_start_date as event_date,

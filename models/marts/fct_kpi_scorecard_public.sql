@@ -3,9 +3,10 @@
     control (the NHS England rule used for MHSDS).
     Steps:
     1. Decide which of numerator, denominator and value are counts of people or
-       events, from the KPI's unit: count (numerator, value), rate (numerator,
-       denominator), mean, median_days and gbp (denominator: the records behind the
-       figure), ratio (numerator; the denominator is WTE), score and wte (none).
+       events, from the KPI's unit: count (numerator, value), rate and ratio
+       (numerator, denominator), per_wte (numerator; the denominator is WTE), mean,
+       median_days and gbp (denominator: the records behind the figure), score and
+       wte (none).
     2. A cell is suppressed when any of its counts is from 1 to 4; a suppressed cell
        is null with is_suppressed = true, never zero.
     3. Other counts are rounded to the nearest 5; rates, means and scores keep their
@@ -27,8 +28,9 @@ counts_classified as (
     select
         scorecard.*,
         kpis.unit,
-        coalesce(kpis.unit in ('count', 'rate', 'ratio'), false) as is_numerator_a_count,
-        coalesce(kpis.unit in ('rate', 'mean', 'median_days', 'gbp'), false) as is_denominator_a_count
+        coalesce(kpis.unit in ('count', 'rate', 'ratio', 'per_wte'), false) as is_numerator_a_count,
+        coalesce(kpis.unit in ('rate', 'ratio', 'mean', 'median_days', 'gbp'), false)
+            as is_denominator_a_count
     from scorecard
     left join kpis
         on scorecard.kpi_code = kpis.kpi_code
