@@ -31,6 +31,10 @@ fidelity_reviews as (
     select * from {{ ref('fct_fidelity_reviews') }}
 ),
 
+value_for_money as (
+    select * from {{ ref('fct_value_for_money') }}
+),
+
 targets as (
     select * from {{ ref('kpi_targets') }}
 ),
@@ -57,6 +61,8 @@ facts_unioned as (
     select * from caseload
     union all
     select * from fidelity_reviews
+    union all
+    select * from value_for_money
 ),
 
 facts_with_service_year as (
