@@ -85,7 +85,7 @@ def build_marts(layout: WarehouseLayout, run_id: str) -> DbtResult:
 @task(name="audit-marts")
 def audit_marts(layout: WarehouseLayout, run_id: str) -> AuditResult:
     """Great Expectations suites over the newly built marts (and against what is published)."""
-    return run_audit(layout.build_db(run_id), layout.published_db, layout.root / "gx")
+    return run_audit(layout.build_db(run_id), layout.published_db, layout.root / "gx", raw_db=layout.raw_db)
 
 
 @task(name="publish-marts")

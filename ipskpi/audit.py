@@ -94,8 +94,13 @@ def run_audit(
     published_db: Path | None,
     gx_root: Path,
     suites: list[dict[str, Any]] | None = None,
+    raw_db: Path | None = None,
 ) -> AuditResult:
-    """Validate the build database; ``published_db`` (if any) is attached as ``published``."""
+    """Validate the build database.
+
+    ``published_db`` (if any) is attached as ``published`` for drift checks and
+    ``raw_db`` as ``raw`` for landing-data and freshness checks, both read-only.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # slow import: only when auditing
     from great_expectations.core.validation_definition import ValidationDefinition
@@ -115,6 +120,8 @@ def run_audit(
     has_published = published_db is not None and published_db.exists()
     if has_published:
         con.execute(f"attach '{published_db}' as published (read_only)")
+    if raw_db is not None and raw_db.exists():
+        con.execute(f"attach '{raw_db}' as raw (read_only)")
     outcomes: list[ExpectationOutcome] = []
     skipped: list[str] = []
     try:

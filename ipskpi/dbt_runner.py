@@ -76,11 +76,12 @@ def run_dbt(
     if target_path is not None:
         command += ["--target-path", str(target_path)]
     if os.environ.get("IPSKPI_CRASH_AT") == "during_dbt":
-        # Crash test: let dbt start writing the build database, then kill this process.
+        # Crash test: let dbt start writing the build database, then kill it and this
+        # process together, as a service manager stopping the whole unit would.
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env)
         time.sleep(8)
+        process.kill()
         failpoint("during_dbt")
-        process.wait()
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     result = DbtResult(command=command, returncode=completed.returncode)
     result.log_tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-40:])
