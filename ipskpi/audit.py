@@ -71,6 +71,19 @@ class AuditResult:
         }
 
 
+def _broken_suite(name: str, message: str) -> ExpectationOutcome:
+    """A suite that could not run is itself a critical failure: the gate never skips checks."""
+    return ExpectationOutcome(
+        suite=name,
+        expectation="suite_runs",
+        severity="critical",
+        success=False,
+        column=None,
+        description=message[:500],
+        kwargs={},
+    )
+
+
 def load_suites(folder: Path = EXPECTATIONS_DIR) -> list[dict[str, Any]]:
     """Every suite JSON under ``folder``, sorted by name."""
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
@@ -131,7 +144,11 @@ def run_audit(
             if meta.get("requires_published") and not has_published:
                 skipped.append(f"{name}: nothing published yet to compare against")
                 continue
-            frame = con.execute(meta["query"]).df()
+            try:
+                frame = con.execute(meta["query"]).df()
+            except duckdb.Error as exc:
+                outcomes.append(_broken_suite(name, f"the suite's query failed: {exc}"))
+                continue
             for column in frame.columns:  # DECIMAL arrives as objects; GX compares floats
                 if frame[column].dtype == object and frame[column].map(type).astype(str).str.contains(
                     "Decimal"
@@ -145,9 +162,19 @@ def run_audit(
                 batch_definition = asset.get_batch_definition("whole_frame")
             except (KeyError, LookupError, ValueError):
                 batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
-            suite = context.suites.add_or_update(
-                gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=meta)
-            )
+            try:
+                suite = context.suites.add_or_update(
+                    gx.ExpectationSuite(name=name, expectations=spec["expectations"], meta=meta)
+                )
+            except Exception as exc:  # a suite that cannot load must block, never be skipped
+                outcomes.append(_broken_suite(name, f"the suite could not be loaded: {exc}"))
+                continue
+            if len(suite.expectations) != len(spec["expectations"]):
+                # GX logs and drops an expectation it cannot build (e.g. a misspelt type).
+                known = {e.expectation_type for e in suite.expectations}
+                dropped = [e.get("type") for e in spec["expectations"] if e.get("type") not in known]
+                outcomes.append(_broken_suite(name, f"expectation(s) could not be built: {dropped}"))
+                continue
             definition = context.validation_definitions.add_or_update(
                 ValidationDefinition(name=f"audit_{name}", data=batch_definition, suite=suite)
             )

@@ -35,6 +35,10 @@ value_for_money as (
     select * from {{ ref('fct_value_for_money') }}
 ),
 
+local_context as (
+    select * from {{ ref('fct_local_context') }}
+),
+
 targets as (
     select * from {{ ref('kpi_targets') }}
 ),
@@ -63,6 +67,8 @@ facts_unioned as (
     select * from fidelity_reviews
     union all
     select * from value_for_money
+    union all
+    select * from local_context
 ),
 
 facts_with_service_year as (

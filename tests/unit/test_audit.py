@@ -1,0 +1,52 @@
+"""The quality gate itself: a broken suite blocks publishing instead of being skipped."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ipskpi.audit import run_audit
+
+
+def _build(tmp_path):
+    path = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create table marts.t as select * from (values ('P1', 0.5), ('P2', 1.5)) as v(org_code, value)")
+    con.close()
+    return path
+
+
+def test_failing_critical_expectation_blocks_and_names_the_rows(tmp_path):
+    suite = {
+        "name": "rates",
+        "meta": {"query": "select * from marts.t", "id_columns": ["org_code"]},
+        "expectations": [
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "min_value": 0, "max_value": 1}, "severity": "critical"}
+        ],
+    }
+    result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=[suite])
+    assert not result.passed
+    (error,) = result.errors
+    assert error.unexpected_count == 1 and error.unexpected_rows[0]["org_code"] == "P2"
+
+
+def test_warning_does_not_block(tmp_path):
+    suite = {
+        "name": "rates",
+        "meta": {"query": "select * from marts.t", "id_columns": ["org_code"]},
+        "expectations": [
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "max_value": 1}, "severity": "warning"}
+        ],
+    }
+    result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=[suite])
+    assert result.passed and len(result.warnings) == 1
+
+
+def test_suite_with_unknown_expectation_or_bad_query_blocks_publishing(tmp_path):
+    suites = [
+        {"name": "typo", "meta": {"query": "select * from marts.t"}, "expectations": [{"type": "expect_no_such_thing", "kwargs": {}}]},
+        {"name": "bad_sql", "meta": {"query": "select * from marts.missing"}, "expectations": []},
+    ]
+    result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=suites)
+    assert not result.passed
+    assert {e.suite for e in result.errors} == {"typo", "bad_sql"}
