@@ -118,3 +118,19 @@ def test_second_refresh_on_the_same_warehouse_refuses_while_one_runs(published_w
     assert result.returncode == 3
     assert "another refresh is already running" in result.stderr
     assert sha256(warehouse / "published.duckdb") == before
+
+
+@pytest.mark.parametrize(("provider", "financial_year"), [("RX4", 2024), ("RXT", 2025)])
+def test_marts_match_an_independent_hand_calculation(published_warehouse, provider, financial_year):
+    from tests.hand_calculation import calculate
+
+    warehouse, _ = published_warehouse
+    expected = calculate(provider, financial_year)
+    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    rows = con.execute(
+        "select kpi_code, value from fct_kpi_scorecard where org_code = ? and period_type = 'financial_year' "
+        "and period_start = ? and breakdown_type is null",
+        [provider, f"{financial_year}-04-01"],
+    ).fetchall()
+    published = {code: float(value) for code, value in rows if code in expected}
+    assert published == pytest.approx(expected, abs=1e-6)
