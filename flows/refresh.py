@@ -94,6 +94,14 @@ def publish_marts(layout: WarehouseLayout, run_id: str) -> Path:
     return publish(layout.build_db(run_id), layout.raw_db, layout, run_id)
 
 
+@task(name="build-reports")
+def build_commissioner_reports(layout: WarehouseLayout) -> list[Path]:
+    """Static HTML reports (England and each provider) from the newly published public marts."""
+    from ipskpi.report import build_reports, report_dir
+
+    return build_reports(layout.published_db, report_dir(layout.root))
+
+
 def _scorecard_stats(published: Path) -> tuple[int, int, int]:
     con = duckdb.connect(str(published), read_only=True)
     try:
@@ -151,6 +159,12 @@ def nightly_refresh(landing: str, warehouse: str) -> RefreshSummary:
                     _finish(layout, run_id, summary)
                     raise
                 summary.seconds["publish"] = time.perf_counter() - started
+                started = time.perf_counter()
+                try:
+                    summary.reports = build_commissioner_reports(layout)
+                except Exception as exc:  # the data is published; a report failure must not hide that
+                    summary.notes.append(f"commissioner reports could not be built: {exc}")
+                summary.seconds["reports"] = time.perf_counter() - started
         if summary.status != "published":
             if layout.published_db.exists():
                 summary.published_db = layout.published_db

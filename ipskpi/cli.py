@@ -94,6 +94,21 @@ def _contract_yaml(_: argparse.Namespace) -> int:
     return 0
 
 
+def _spark_check(args: argparse.Namespace) -> int:
+    """Build on DuckDB and on Spark from the same raw layer; compare the scorecards."""
+    from ipskpi.spark import spark_check
+
+    check = spark_check(
+        args.work,
+        landing=args.landing,
+        raw_db=args.raw_db,
+        select=args.select,
+        tolerance=args.tolerance,
+    )
+    print(check.to_text())
+    return 0 if check.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ipskpi", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,8 +135,31 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     rb.set_defaults(func=_rollback)
 
+    from ipskpi.report.cli import add_report_command
+
+    add_report_command(sub)
+
     cy = sub.add_parser("contract-yaml", help="rewrite the dbt YAML generated from the input contract")
     cy.set_defaults(func=_contract_yaml)
+
+    sc = sub.add_parser(
+        "spark-check",
+        help="build on DuckDB and on Spark (dbt target spark) and compare fct_kpi_scorecard row by row",
+    )
+    sc.add_argument(
+        "--landing", type=Path, default=None, help="landing folder to load (default: bundled sample)"
+    )
+    sc.add_argument(
+        "--raw-db", type=Path, default=None, help="use this raw.duckdb instead of loading a landing folder"
+    )
+    sc.add_argument("--work", type=Path, default=None, help="work folder (default: a new temporary folder)")
+    sc.add_argument(
+        "--select", nargs="+", default=None, help="dbt --select for both builds (default: everything)"
+    )
+    sc.add_argument(
+        "--tolerance", type=float, default=1e-6, help="largest difference allowed between numbers"
+    )
+    sc.set_defaults(func=_spark_check)
     return parser
 
 

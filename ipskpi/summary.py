@@ -28,6 +28,7 @@ class RefreshSummary:
     kpis: int = 0
     published_db: Path | None = None
     report: Path | None = None
+    reports: list[Path] = field(default_factory=list)
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -102,6 +103,10 @@ class RefreshSummary:
             lines.append(f"    published database  {self.published_db}")
         if self.report is not None:
             lines.append(f"    run report          {self.report}")
+        if self.reports:
+            index = next((p for p in self.reports if p.name == "index.html"), self.reports[0])
+            lines.append(f"    commissioner report {index.parent / 'england.html'}")
+            lines.append(f"    provider reports    {index} ({len(self.reports)} pages)")
         if self.audit is not None and self.audit.data_docs:
             lines.append(f"    data docs           {self.audit.data_docs}")
         if self.seconds:

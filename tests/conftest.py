@@ -84,3 +84,14 @@ def run_cli(args: list[str], env_extra: dict[str, str] | None = None, timeout: f
     env = dict(os.environ, **(env_extra or {}))
     exe = str(Path(sys.executable).with_name("ipskpi"))
     return subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory, prefect_server):
+    """A warehouse after one real refresh of the bundled sample, shared by the session."""
+    from ipskpi.config import SAMPLE_LANDING
+
+    warehouse = tmp_path_factory.mktemp("sample-warehouse")
+    result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], prefect_server)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return warehouse, result

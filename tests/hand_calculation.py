@@ -75,7 +75,7 @@ def calculate(provider: str, financial_year: int, landing: Path = SAMPLE_LANDING
     first_in_year = first_jobs[(first_jobs["start"] >= fy_start) & (first_jobs["start"] <= fy_end)]
 
     sustained_13w = 0
-    for referral_id, group in new_jobs.groupby("referral_id"):
+    for _, group in new_jobs.groupby("referral_id"):
         reached = sustainment_date(group, as_of, 91)
         if reached is not None and fy_start <= reached <= fy_end:
             sustained_13w += 1

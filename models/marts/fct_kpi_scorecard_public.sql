@@ -9,8 +9,10 @@
        wte (none).
     2. A cell is suppressed when any of its counts is from 1 to 4; a suppressed cell
        is null with is_suppressed = true, never zero.
-    3. Other counts are rounded to the nearest 5; rates, means and scores keep their
-       exact value unless suppressed.
+    3. Other counts are rounded to the nearest 5; rates and ratios are recomputed
+       from the rounded counts (so exact counts cannot be worked back from them);
+       means, medians, per-WTE figures and scores keep their exact value unless
+       suppressed.
     No identifiers below organisation level.
     One row per organisation per period per KPI per breakdown.
 */
@@ -67,6 +69,11 @@ final as (
         case
             when is_suppressed then null
             when unit = 'count' then {{ suppress_count('value') }}
+            -- A rate or ratio is recomputed from the rounded counts, so the exact
+            -- counts cannot be worked back from an exact rate beside them.
+            when unit in ('rate', 'ratio') and {{ suppress_count('denominator') }} > 0
+                then {{ suppress_count('numerator') }} / {{ suppress_count('denominator') }}
+            when unit in ('rate', 'ratio') then null
             else value
         end as value,
         target_min,

@@ -23,12 +23,9 @@ def sha256(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def published_warehouse(tmp_path_factory, prefect_server):
-    """A warehouse after one successful refresh of the sample data."""
-    warehouse = tmp_path_factory.mktemp("warehouse")
-    result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], prefect_server)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return warehouse, result
+def published_warehouse(sample_warehouse):
+    """The session's warehouse after one successful refresh of the sample data."""
+    return sample_warehouse
 
 
 def suites_with(tmp_path: Path, extra: dict) -> Path:

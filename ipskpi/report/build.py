@@ -1,0 +1,154 @@
+"""Build the static commissioner reports from the public marts of a published database.
+
+Steps:
+1. Read the public scorecard and the dimensions (``data.load_public``; read-only, and
+   never the restricted scorecard).
+2. Work out the latest financial year published and the one before it.
+3. For England and for each provider in the scorecard, build the panels (``panels``)
+   with their inline SVG charts (``svg``) and render ``templates/org.html``.
+4. Write ``england.html``, ``<PROVIDER>.html`` and ``index.html``: each file is written
+   beside its final name and moved into place (``os.replace``), so a reader never sees
+   half a page; pages this module wrote earlier for organisations no longer published
+   are removed.
+Every page is self-contained: inline CSS and SVG, no script, no external URL.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ipskpi.report import labels as lb
+from ipskpi.report import svg
+from ipskpi.report.data import ENGLAND, PublishedData, load_public
+from ipskpi.report.panels import PageContext, page_panels
+
+TEMPLATES = Path(__file__).parent / "templates"
+GENERATOR = "ipskpi-report"
+ENGLAND_PAGE = "england.html"
+INDEX_PAGE = "index.html"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=lambda value: "" if value is None else value,
+    )
+    env.globals["css"] = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    env.globals["generator"] = GENERATOR
+    return env
+
+
+def _financial_years(data: PublishedData) -> tuple[date | None, date | None]:
+    years = data.period_starts("financial_year")
+    latest = years[-1] if years else None
+    previous = years[-2] if len(years) > 1 else None
+    return latest, previous
+
+
+def _write(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _page_meta(data: PublishedData, latest: date | None) -> dict:
+    fy_label = lb.financial_year_label(latest) if latest else "no financial year published"
+    complete = latest is None or data.period_complete("financial_year", latest)
+    fy_end = data.period_end("financial_year", latest) if latest else None
+    return {
+        "fy_label": fy_label,
+        "fy_note": "" if complete else f"year to date, to {lb.long_date(data.as_of_date)}",
+        "fy_end": lb.long_date(fy_end) if fy_end else "",
+        "as_of": lb.long_date(data.as_of_date),
+    }
+
+
+def render_org_page(env: Environment, data: PublishedData, org_code: str) -> str:
+    """One organisation's page (England or a provider)."""
+    svg.reset_ids()
+    latest, previous = _financial_years(data)
+    if org_code == ENGLAND:
+        org = {"code": ENGLAND, "name": "England", "type": "", "region": ""}
+    else:
+        org = data.provider(org_code)
+    ctx = PageContext(data, org_code, org["name"], latest, previous)
+    panels = page_panels(ctx)
+    template = env.get_template("org.html")
+    return template.render(
+        org=org,
+        is_england=org_code == ENGLAND,
+        panels=panels,
+        meta=_page_meta(data, latest),
+        title=f"IPS employment service report: {org['name']}",
+    )
+
+
+def render_index(env: Environment, data: PublishedData, pages: dict[str, str]) -> str:
+    latest, _ = _financial_years(data)
+    providers = [
+        data.provider(code) | {"file": pages[code]} for code in data.provider_codes() if code in pages
+    ]
+    return env.get_template("index.html").render(
+        providers=providers,
+        england=pages.get(ENGLAND),
+        meta=_page_meta(data, latest),
+        title="IPS employment service reports",
+    )
+
+
+def _remove_stale(out_dir: Path, keep: set[str]) -> None:
+    """Delete pages this module wrote before for organisations no longer published."""
+    marker = f'<meta name="generator" content="{GENERATOR}">'
+    for page in out_dir.glob("*.html"):
+        if page.name in keep:
+            continue
+        try:
+            head = page.read_text(encoding="utf-8", errors="ignore")[:2000]
+        except OSError:
+            continue
+        if marker in head:
+            page.unlink(missing_ok=True)
+
+
+def build_reports(published_db: Path, out_dir: Path) -> list[Path]:
+    """Write england.html, one <PROVIDER>.html per provider and index.html; returns their paths.
+
+    Built only from the public marts (fct_kpi_scorecard_public and dim_ tables).
+    """
+    published_db, out_dir = Path(published_db), Path(out_dir)
+    data = load_public(published_db)
+    env = _environment()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pages: dict[str, str] = {}
+    written: list[Path] = []
+    if data.has_england():
+        written.append(_write(out_dir / ENGLAND_PAGE, render_org_page(env, data, ENGLAND)))
+        pages[ENGLAND] = ENGLAND_PAGE
+    for code in data.provider_codes():
+        name = f"{code}.html"
+        written.append(_write(out_dir / name, render_org_page(env, data, code)))
+        pages[code] = name
+    written.append(_write(out_dir / INDEX_PAGE, render_index(env, data, pages)))
+    _remove_stale(out_dir, {p.name for p in written})
+    return written
+
+
+def report_dir(warehouse: Path) -> Path:
+    """Where the refresh writes the reports: ``<warehouse>/reports``."""
+    return Path(warehouse) / "reports"
+
+
+def build_warehouse_reports(warehouse: Path) -> list[Path]:
+    """For the refresh flow, after publishing: reports of ``<warehouse>/published.duckdb``
+    written to ``<warehouse>/reports``."""
+    warehouse = Path(warehouse)
+    return build_reports(warehouse / "published.duckdb", report_dir(warehouse))

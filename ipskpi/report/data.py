@@ -1,0 +1,292 @@
+"""Read the public marts of a published database, and format what the reports show.
+
+Only the public marts are read: ``fct_kpi_scorecard_public`` and the ``dim_`` tables.
+The restricted scorecard is never opened, so a report can be handed to anyone who
+may read the public marts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+PUBLIC_SCORECARD = "fct_kpi_scorecard_public"
+DIMENSIONS = ("dim_kpis", "dim_providers", "dim_periods")
+ENGLAND = "ENG"
+
+Key = tuple[str, str, str, date, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One published scorecard cell (public: counts rounded, small counts suppressed)."""
+
+    org_code: str
+    kpi_code: str
+    period_type: str
+    period_start: date
+    period_end: date
+    breakdown_type: str | None
+    breakdown_value: str | None
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    target_min: float | None
+    target_max: float | None
+    target_status: str | None
+    is_suppressed: bool
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI's catalogue entry (dim_kpis), or a stand-in for a KPI not yet catalogued."""
+
+    kpi_code: str
+    kpi_name: str
+    section: str
+    section_name: str
+    unit: str
+    numerator_definition: str
+    denominator_definition: str
+    target_min: float | None
+    target_max: float | None
+    target_source: str
+    higher_is_better: str | None
+    catalogued: bool = True
+
+    @property
+    def definition(self) -> str:
+        text = self.numerator_definition or ""
+        if self.denominator_definition:
+            text = f"{text} / {self.denominator_definition}" if text else self.denominator_definition
+        return text or "Definition not yet in the KPI catalogue."
+
+    @property
+    def has_target(self) -> bool:
+        return self.target_min is not None or self.target_max is not None
+
+
+def _none(value: object) -> object:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _float(value: object) -> float | None:
+    value = _none(value)
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _date(value: object) -> date:
+    return pd.Timestamp(value).date()
+
+
+def _locate(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The qualified name of a table in the published file (main, or a marts schema)."""
+    rows = con.execute(
+        "select table_schema from information_schema.tables where table_name = ? "
+        "order by case table_schema when 'main' then 0 else 1 end",
+        [table],
+    ).fetchall()
+    return f'"{rows[0][0]}"."{table}"' if rows else None
+
+
+class PublishedData:
+    """The public scorecard with fast lookups by organisation, KPI, period and breakdown."""
+
+    def __init__(
+        self,
+        scorecard: pd.DataFrame,
+        kpis: pd.DataFrame,
+        providers: pd.DataFrame,
+        periods: pd.DataFrame,
+    ) -> None:
+        self.scorecard = scorecard
+        self.providers = providers
+        self.periods = periods
+        self._kpis: dict[str, Kpi] = {}
+        for row in kpis.to_dict("records"):
+            self._kpis[row["kpi_code"]] = Kpi(
+                kpi_code=row["kpi_code"],
+                kpi_name=row.get("kpi_name") or row["kpi_code"],
+                section=row.get("section") or "",
+                section_name=row.get("section_name") or "",
+                unit=row.get("unit") or "count",
+                numerator_definition=_none(row.get("numerator_definition")) or "",  # type: ignore[arg-type]
+                denominator_definition=_none(row.get("denominator_definition")) or "",  # type: ignore[arg-type]
+                target_min=_float(row.get("target_min")),
+                target_max=_float(row.get("target_max")),
+                target_source=_none(row.get("target_source")) or "",  # type: ignore[arg-type]
+                higher_is_better=_none(row.get("higher_is_better")),  # type: ignore[arg-type]
+            )
+        self._cells: dict[Key, Cell] = {}
+        self._by_kpi_org: dict[tuple[str, str], list[Cell]] = {}
+        self._categories: dict[tuple[str, str, str, date], set[str]] = {}
+        self._period_starts: dict[str, set[date]] = {}
+        self.kpis_with_status: set[str] = set()
+        for row in scorecard.itertuples(index=False):
+            cell = Cell(
+                org_code=row.org_code,
+                kpi_code=row.kpi_code,
+                period_type=row.period_type,
+                period_start=_date(row.period_start),
+                period_end=_date(row.period_end),
+                breakdown_type=_none(row.breakdown_type),  # type: ignore[arg-type]
+                breakdown_value=_none(row.breakdown_value),  # type: ignore[arg-type]
+                numerator=_float(row.numerator),
+                denominator=_float(row.denominator),
+                value=_float(row.value),
+                target_min=_float(row.target_min),
+                target_max=_float(row.target_max),
+                target_status=_none(row.target_status),  # type: ignore[arg-type]
+                is_suppressed=bool(_none(row.is_suppressed) or False),
+            )
+            key = (
+                cell.org_code,
+                cell.kpi_code,
+                cell.period_type,
+                cell.period_start,
+                cell.breakdown_type,
+                cell.breakdown_value,
+            )
+            self._cells[key] = cell
+            self._by_kpi_org.setdefault((cell.kpi_code, cell.org_code), []).append(cell)
+            self._period_starts.setdefault(cell.period_type, set()).add(cell.period_start)
+            if cell.breakdown_type is not None and cell.breakdown_value is not None:
+                self._categories.setdefault(
+                    (cell.kpi_code, cell.breakdown_type, cell.period_type, cell.period_start), set()
+                ).add(cell.breakdown_value)
+            if cell.target_status in ("met", "not_met"):
+                self.kpis_with_status.add(cell.kpi_code)
+        for cells in self._by_kpi_org.values():
+            cells.sort(key=lambda c: (c.period_type, c.period_start))
+        self.kpi_codes_present = {k for k, _ in self._by_kpi_org}
+        self._orgs = {o for _, o in self._by_kpi_org}
+        as_of = scorecard["as_of_date"].dropna() if "as_of_date" in scorecard else pd.Series([], dtype=object)
+        self.as_of_date: date | None = _date(as_of.max()) if len(as_of) else None
+
+    # --- catalogue -------------------------------------------------------------------
+    def kpi(self, kpi_code: str) -> Kpi:
+        """The catalogue entry; a KPI not yet in dim_kpis gets a readable stand-in."""
+        if kpi_code in self._kpis:
+            return self._kpis[kpi_code]
+        from ipskpi.report.labels import FALLBACK_KPIS
+
+        name, unit, section = FALLBACK_KPIS.get(
+            kpi_code, (kpi_code.replace("_", " ").capitalize(), "count", "")
+        )
+        return Kpi(kpi_code, name, section, "", unit, "", "", None, None, "", None, catalogued=False)
+
+    @property
+    def catalogue(self) -> list[Kpi]:
+        return list(self._kpis.values())
+
+    def has_kpi(self, kpi_code: str, org_code: str | None = None) -> bool:
+        """Whether the scorecard has any row for the KPI (for one organisation, if given)."""
+        if org_code is None:
+            return kpi_code in self.kpi_codes_present
+        return (kpi_code, org_code) in self._by_kpi_org
+
+    # --- cells -----------------------------------------------------------------------
+    def cell(
+        self,
+        org_code: str,
+        kpi_code: str,
+        period_type: str,
+        period_start: date,
+        breakdown_type: str | None = None,
+        breakdown_value: str | None = None,
+    ) -> Cell | None:
+        return self._cells.get(
+            (org_code, kpi_code, period_type, period_start, breakdown_type, breakdown_value)
+        )
+
+    def cells(
+        self,
+        org_code: str,
+        kpi_code: str,
+        period_type: str | None = None,
+        breakdown_type: str | None = None,
+        any_breakdown: bool = False,
+    ) -> list[Cell]:
+        """Cells of one organisation and KPI in period order (headline rows unless told)."""
+        return [
+            c
+            for c in self._by_kpi_org.get((kpi_code, org_code), [])
+            if (period_type is None or c.period_type == period_type)
+            and (any_breakdown or c.breakdown_type == breakdown_type)
+        ]
+
+    def breakdown_values(
+        self, kpi_code: str, breakdown_type: str, period_type: str, period_start: date
+    ) -> list[str]:
+        """Every category published for a breakdown in a period, for any organisation."""
+        return sorted(self._categories.get((kpi_code, breakdown_type, period_type, period_start), set()))
+
+    def period_starts(self, period_type: str) -> list[date]:
+        """Period starts of a type that the scorecard has rows for, in order."""
+        return sorted(self._period_starts.get(period_type, set()))
+
+    def period_complete(self, period_type: str, period_start: date) -> bool:
+        if self.periods.empty or "is_complete" not in self.periods:
+            return True
+        rows = self.periods[
+            (self.periods["period_type"] == period_type)
+            & (pd.to_datetime(self.periods["period_start"]).dt.date == period_start)
+        ]
+        return bool(rows["is_complete"].iloc[0]) if len(rows) else True
+
+    def period_end(self, period_type: str, period_start: date) -> date | None:
+        rows = self.scorecard[
+            (self.scorecard["period_type"] == period_type)
+            & (pd.to_datetime(self.scorecard["period_start"]).dt.date == period_start)
+        ]
+        return _date(rows["period_end"].iloc[0]) if len(rows) else None
+
+    # --- organisations -----------------------------------------------------------------
+    def provider_codes(self) -> list[str]:
+        """Providers with rows in the public scorecard."""
+        rows = self.scorecard.loc[self.scorecard["org_level"] == "provider", "org_code"].dropna().unique()
+        return sorted(str(r) for r in rows)
+
+    def has_england(self) -> bool:
+        return ENGLAND in self._orgs
+
+    def provider(self, code: str) -> dict[str, str]:
+        if not self.providers.empty and "provider_code" in self.providers:
+            rows = self.providers[self.providers["provider_code"] == code]
+            if len(rows):
+                row = rows.iloc[0]
+                return {
+                    "code": code,
+                    "name": str(_none(row.get("provider_name")) or code),
+                    "type": str(_none(row.get("provider_type")) or ""),
+                    "region": str(_none(row.get("region_name")) or ""),
+                }
+        return {"code": code, "name": code, "type": "", "region": ""}
+
+
+def load_public(published_db: Path) -> PublishedData:
+    """Read the public scorecard and the dimensions from a published database (read-only)."""
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        scorecard_table = _locate(con, PUBLIC_SCORECARD)
+        if scorecard_table is None:
+            raise FileNotFoundError(f"{published_db} has no {PUBLIC_SCORECARD} table")
+        scorecard = con.execute(f"select * from {scorecard_table}").df()
+        frames: dict[str, pd.DataFrame] = {}
+        for table in DIMENSIONS:
+            qualified = _locate(con, table)
+            frames[table] = con.execute(f"select * from {qualified}").df() if qualified else pd.DataFrame()
+    finally:
+        con.close()
+    return PublishedData(scorecard, frames["dim_kpis"], frames["dim_providers"], frames["dim_periods"])

@@ -1,0 +1,277 @@
+"""Words a commissioner reads in place of codes, and number formats by KPI unit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from markupsafe import Markup, escape
+
+from ipskpi.report.data import Cell, Kpi
+
+BREAKDOWN_TYPES = {
+    "age_band": "Age band",
+    "gender": "Gender",
+    "ethnic_group": "Ethnic group",
+    "highest_qualification": "Highest qualification",
+    "employment_status": "Employment status at referral",
+    "last_paid_work": "Last paid work",
+    "benefit": "Main benefit",
+    "living_situation": "Living situation",
+}
+
+# Category labels and their order (the contract's code order) per breakdown type.
+CATEGORIES: dict[str, dict[str, str]] = {
+    "age_band": {
+        "under_18": "Under 18",
+        "18_35": "18 to 35",
+        "36_50": "36 to 50",
+        "51_65": "51 to 65",
+        "66_plus": "66 and over",
+        "unknown": "Unknown",
+    },
+    "gender": {"1": "Male", "2": "Female", "9": "Indeterminate", "X": "Not known"},
+    "ethnic_group": {
+        "White": "White",
+        "Mixed": "Mixed",
+        "Asian": "Asian or Asian British",
+        "Black": "Black or Black British",
+        "Other": "Other ethnic group",
+        "Not stated": "Not stated",
+    },
+    "highest_qualification": {
+        "none": "No qualifications",
+        "level_1": "Level 1",
+        "level_2": "Level 2",
+        "level_3": "Level 3",
+        "level_4_plus": "Level 4 or above",
+        "unknown": "Unknown",
+    },
+    "employment_status": {
+        "01": "Employed",
+        "02": "Unemployed, seeking work",
+        "03": "Student",
+        "04": "Long-term sick or disabled",
+        "05": "Looking after family or home",
+        "06": "Not working, no sickness benefit",
+        "07": "Unpaid voluntary work",
+        "08": "Retired",
+        "ZZ": "Not stated",
+    },
+    "last_paid_work": {
+        "current": "In work now",
+        "lt_6m": "Under 6 months ago",
+        "6m_2y": "6 months to 2 years",
+        "2y_5y": "2 to 5 years",
+        "gt_5y": "Over 5 years",
+        "never": "Never worked",
+        "unknown": "Unknown",
+    },
+    "benefit": {
+        "esa": "ESA",
+        "incapacity_benefit": "Incapacity Benefit",
+        "uc_health": "Universal Credit (health)",
+        "uc_other": "Universal Credit (other)",
+        "other": "Other benefit",
+        "none": "No benefit",
+        "unknown": "Unknown",
+    },
+    "living_situation": {
+        "settled": "Settled",
+        "supported": "Supported accommodation",
+        "homeless": "Homeless",
+        "other": "Other",
+        "unknown": "Unknown",
+    },
+    "band": {"exemplary": "Exemplary", "good": "Good", "fair": "Fair", "not_ips": "Not IPS"},
+}
+
+# Stand-ins for KPIs the catalogue does not list yet: (name, unit, section).
+FALLBACK_KPIS: dict[str, tuple[str, str, str]] = {
+    "employment_rate": ("Employment rate, local population (APS)", "rate", "A"),
+    "unemployment_rate": ("Unemployment rate, local population (APS)", "rate", "A"),
+    "inactivity_rate": ("Economic inactivity rate, local population (APS)", "rate", "A"),
+    "context_nvq2_plus_rate": ("Qualified to level 2 or above, local population (APS)", "rate", "A"),
+    "esa_mental_health_share": ("ESA claimants with a mental health condition", "rate", "A"),
+    "survey_in_paid_work_rate": ("Survey: in paid work (CQC)", "rate", "A"),
+    "survey_help_with_work_rate": ("Survey: got help with work (CQC)", "rate", "A"),
+    "survey_wanted_help_rate": ("Survey: wanted help with work (CQC)", "rate", "A"),
+    "mhsds_ips_access_12m": ("People accessing IPS, rolling 12 months (MHSDS)", "count", "A"),
+    "mhsds_employed_rate": (
+        "Employment rate of adults in contact with mental health services (MHSDS)",
+        "rate",
+        "A",
+    ),
+    "job_outcomes": ("Job outcomes", "count", "E"),
+    "job_outcome_rate": ("Job outcome rate", "rate", "E"),
+    "cost_per_job_outcome": ("Cost per job outcome", "gbp", "E"),
+    "active_clients_per_wte": ("Active clients per ES WTE", "per_wte", "E"),
+    "job_starts_per_wte": ("Job starts per ES WTE", "per_wte", "E"),
+    "new_referrals_per_wte": ("New referrals per ES WTE", "per_wte", "E"),
+    "carried_over": ("Referrals carried over", "count", "E"),
+}
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def category_label(breakdown_type: str, value: str) -> str:
+    return CATEGORIES.get(breakdown_type, {}).get(value, value.replace("_", " "))
+
+
+def category_order(breakdown_type: str, values: list[str]) -> list[str]:
+    known = list(CATEGORIES.get(breakdown_type, {}))
+    return sorted(values, key=lambda v: (known.index(v) if v in known else len(known), v))
+
+
+def breakdown_label(breakdown_type: str) -> str:
+    return BREAKDOWN_TYPES.get(breakdown_type, breakdown_type.replace("_", " ").capitalize())
+
+
+def financial_year_label(start: date) -> str:
+    return f"FY {start.year}-{(start.year + 1) % 100:02d}"
+
+
+def month_label(start: date) -> str:
+    return f"{MONTHS[start.month - 1]} {start.year}"
+
+
+def short_month_label(start: date) -> str:
+    return f"{MONTHS[start.month - 1]} {start.year % 100:02d}"
+
+
+def quarter_label(start: date) -> str:
+    end_month = (start.month + 1) % 12 + 1
+    return f"{MONTHS[start.month - 1]}–{MONTHS[end_month - 1]} {start.year}"
+
+
+def short_quarter_label(start: date) -> str:
+    end_month = (start.month + 1) % 12 + 1
+    return f"{MONTHS[start.month - 1]}–{MONTHS[end_month - 1]} {start.year % 100:02d}"
+
+
+def period_label(period_type: str, start: date) -> str:
+    if period_type == "financial_year":
+        return financial_year_label(start)
+    if period_type == "quarter":
+        return quarter_label(start)
+    if period_type == "month":
+        return month_label(start)
+    return start.isoformat()
+
+
+def long_date(day: date | None) -> str:
+    if day is None:
+        return "not known"
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+def format_value(value: float, unit: str) -> str:
+    """A published value as a commissioner reads it."""
+    if unit == "rate":
+        return f"{value * 100:.1f}%"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit in ("per_wte", "wte", "mean"):
+        return f"{value:,.1f}"
+    if unit == "median_days":
+        return f"{value:,.0f} days"
+    if unit == "score":
+        return f"{value:,.0f}"
+    if unit == "gbp":
+        return f"£{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _trim(number: float, decimals: int = 2) -> str:
+    text = f"{number:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_target_number(value: float, unit: str) -> str:
+    if unit == "rate":
+        return f"{_trim(value * 100, 1)}%"
+    if unit == "gbp":
+        return f"£{value:,.0f}"
+    if unit == "median_days":
+        return f"{_trim(value)} days"
+    return _trim(value)
+
+
+def axis_formatter(unit: str) -> Callable[[float], str]:
+    """Tick labels for a chart axis of this unit."""
+    if unit == "rate":
+        return lambda v: f"{_trim(v * 100, 1)}%"
+    if unit == "gbp":
+        return lambda v: f"£{v:,.0f}"
+    return lambda v: _trim(v)
+
+
+def target_text(target_min: float | None, target_max: float | None, unit: str) -> str:
+    if target_min is not None and target_max is not None:
+        return f"{format_target_number(target_min, unit)} to {format_target_number(target_max, unit)}"
+    if target_min is not None:
+        return f"at least {format_target_number(target_min, unit)}"
+    if target_max is not None:
+        return f"at most {format_target_number(target_max, unit)}"
+    return "no target"
+
+
+def cell_target(cell: Cell | None, kpi: Kpi) -> tuple[float | None, float | None]:
+    """The target that applied to a cell (per row, e.g. service year 1), else the catalogue's."""
+    if cell is not None and (cell.target_min is not None or cell.target_max is not None):
+        return cell.target_min, cell.target_max
+    return kpi.target_min, kpi.target_max
+
+
+SUPPRESSED_HTML = Markup(
+    '<span class="suppressed" data-suppressed="true" title="Suppressed: fewer than 5">'
+    '<span aria-hidden="true">—</span><span class="visually-hidden">suppressed</span>'
+    '<a class="fn" href="#fn-suppressed" aria-label="suppressed, see footnote">*</a></span>'
+)
+NO_FIGURE_HTML = Markup(
+    '<span class="no-figure" title="No figure published for this period">'
+    'n/a<a class="fn" href="#fn-no-figure" aria-label="no figure, see footnote">†</a></span>'
+)
+
+
+def display(cell: Cell | None, unit: str) -> Markup:
+    """A table cell's content: the value, 'suppressed' (never 0), or no figure."""
+    if cell is None:
+        return NO_FIGURE_HTML
+    if cell.is_suppressed:
+        return SUPPRESSED_HTML
+    if cell.value is None:
+        return NO_FIGURE_HTML
+    return Markup('<span class="num">{}</span>').format(format_value(cell.value, unit))
+
+
+STATUS_HTML = {
+    "met": Markup('<span class="status status-met"><span aria-hidden="true">✓</span> Met</span>'),
+    "not_met": Markup('<span class="status status-not-met"><span aria-hidden="true">✗</span> Not met</span>'),
+}
+
+
+def status_html(cell: Cell | None) -> Markup:
+    if cell is not None and cell.target_status in STATUS_HTML:
+        return STATUS_HTML[cell.target_status]
+    reason = "suppressed" if cell is not None and cell.is_suppressed else "no figure"
+    return Markup('<span class="status status-none">No status ({})</span>').format(escape(reason))
