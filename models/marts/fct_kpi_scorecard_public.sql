@@ -66,16 +66,18 @@ final as (
             when is_denominator_a_count then {{ suppress_count('denominator') }}
             else denominator
         end as denominator,
-        case
-            when is_suppressed then null
-            when unit = 'count' then {{ suppress_count('value') }}
-            -- A rate or ratio is recomputed from the rounded counts, so the exact
-            -- counts cannot be worked back from an exact rate beside them.
-            when unit in ('rate', 'ratio') and {{ suppress_count('denominator') }} > 0
-                then {{ suppress_count('numerator') }} / {{ suppress_count('denominator') }}
-            when unit in ('rate', 'ratio') then null
-            else value
-        end as value,
+        cast(
+            case
+                when is_suppressed then null
+                when unit = 'count' then {{ suppress_count('value') }}
+                -- A rate or ratio is recomputed from the rounded counts, so the exact
+                -- counts cannot be worked back from an exact rate beside them.
+                when unit in ('rate', 'ratio') and {{ suppress_count('denominator') }} > 0
+                    then {{ suppress_count('numerator') }} / {{ suppress_count('denominator') }}
+                when unit in ('rate', 'ratio') then null
+                else value
+            end as {{ dbt.type_numeric() }}
+        ) as value,
         target_min,
         target_max,
         case when is_suppressed then null else target_status end as target_status,
