@@ -79,6 +79,9 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [row[0] for row in con.execute(f"describe {table}").fetchall()]
 
 
+_OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # what Excel writes for an encrypted .xlsx
+
+
 def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     """Read every sheet of an XLSX/ODS workbook into frames of text cells.
 
@@ -88,6 +91,14 @@ def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     """
     from python_calamine import CalamineWorkbook
 
+    with path.open("rb") as handle:
+        signature = handle.read(8)
+    if signature == _OLE2_SIGNATURE:
+        raise StructureError(
+            f"{path.name} is not an XLSX (zip) workbook but an OLE2 compound file: most likely a "
+            "password-protected (encrypted) workbook, or an old .xls renamed to .xlsx; "
+            "remove the password and save it as .xlsx"
+        )
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = {}
