@@ -112,9 +112,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             "_loaded_at timestamp not null",
             "_is_superseded boolean not null",
         ]
-        con.execute(
-            f"create table if not exists provider_returns.{table.name} ({', '.join(columns)})"
-        )
+        con.execute(f"create table if not exists provider_returns.{table.name} ({', '.join(columns)})")
 
 
 def load_provider_returns(
@@ -197,13 +195,13 @@ def _read_tables(
         sheets = read_workbook(delivery.path)
         missing = [t.name for t in PROVIDER_TABLES if t.name not in sheets]
         if missing:
-            raise StructureError(
-                f"workbook {delivery.path.name} is missing sheet(s) {', '.join(missing)}"
-            )
+            raise StructureError(f"workbook {delivery.path.name} is missing sheet(s) {', '.join(missing)}")
         for table in PROVIDER_TABLES:
             temp = f"_in_{table.name}"
             header = frame_to_table(con, sheets[table.name], temp)
             out[table.name] = (temp, header, f"{delivery.path.name}[{table.name}]")
+        extra = sorted(name for name in sheets if name not in {t.name for t in PROVIDER_TABLES})
+        out.update({f"__extra_sheet__{name}": ("", [], name) for name in extra})
     return out
 
 
@@ -219,6 +217,19 @@ def _load_tables(
     tables = _read_tables(con, delivery)
     result = LoadResult(delivery.return_id, rel_path, "loaded")
     notes: list[str] = []
+    for key in [k for k in tables if k.startswith("__extra_sheet__")]:
+        sheet = tables.pop(key)[2]
+        con.execute(
+            "insert into ingest.file_warnings values (?, ?, ?, null, null, 'unknown_sheet', ?, ?)",
+            [
+                load_id,
+                run_id,
+                rel_path,
+                f"{delivery.path.name}: sheet '{sheet}' is not a contract table; ignored",
+                loaded_at,
+            ],
+        )
+        notes.append(f"ignored unknown sheet {sheet}")
     # Structure first, for every table, so that nothing is validated in a return we refuse.
     for table in PROVIDER_TABLES:
         temp, header, file_label = tables[table.name]
@@ -229,9 +240,7 @@ def _load_tables(
             hint = ""
             if len(header) == 1 and ";" in header[0]:
                 hint = " (the header looks semicolon-separated; the contract requires commas)"
-            raise StructureError(
-                f"{file_label}: missing required column(s) {', '.join(missing)}{hint}"
-            )
+            raise StructureError(f"{file_label}: missing required column(s) {', '.join(missing)}{hint}")
         for extra in sorted(found - set(table.column_names)):
             con.execute(
                 "insert into ingest.file_warnings values (?, ?, ?, ?, ?, 'unknown_column', ?, ?)",
@@ -278,9 +287,9 @@ def _load_tables(
             f"select rule, count(distinct row_number) from {rejected} group by rule"
         ).fetchall():
             result.rejected_by_rule[f"{table.name}.{rule}"] = n_rows
-        result.rows_rejected += con.execute(
-            f"select count(distinct row_number) from {rejected}"
-        ).fetchone()[0]
+        result.rows_rejected += con.execute(f"select count(distinct row_number) from {rejected}").fetchone()[
+            0
+        ]
     result.message = "; ".join(notes)
     return result
 
@@ -401,9 +410,7 @@ def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]
     return checks
 
 
-_not_after_columns: set[str] = {
-    c for t in PROVIDER_TABLES for c in t.date_columns_not_after_return
-}
+_not_after_columns: set[str] = {c for t in PROVIDER_TABLES for c in t.date_columns_not_after_return}
 
 
 def _month_end(month: str) -> str:
@@ -412,9 +419,7 @@ def _month_end(month: str) -> str:
     return (nxt.date().fromordinal(nxt.date().toordinal() - 1)).isoformat()
 
 
-def _validate(
-    con: duckdb.DuckDBPyConnection, table: Table, temp: str, delivery: ReturnDelivery
-) -> str:
+def _validate(con: duckdb.DuckDBPyConnection, table: Table, temp: str, delivery: ReturnDelivery) -> str:
     """Build temp table ``_rej_<table>`` of (row_number, column_name, value, rule, reason)."""
     month_end = _month_end(delivery.return_month)
     parts = []
@@ -433,7 +438,7 @@ def _validate(
                    'duplicate key: {key_label} ' || {table.key[-1]} || ' already appears in row '
                    || first_row
             from (select *, min(_row_number) over (partition by {key}) as first_row from {temp}
-                  where {' and '.join(f'{k} is not null' for k in table.key)})
+                  where {" and ".join(f"{k} is not null" for k in table.key)})
             where _row_number > first_row"""
     )
     parts.extend(_row_rules(table, temp, delivery))
@@ -453,14 +458,14 @@ def _row_rules(table: Table, temp: str, delivery: ReturnDelivery) -> list[str]:
         rules.append(
             f"""select _row_number, 'end_date', end_date, 'ends_before_start',
                    'job ends (' || end_date || ') before it starts (' || start_date || ')'
-                from {temp} where {date.format('end_date')} < {date.format('start_date')}"""
+                from {temp} where {date.format("end_date")} < {date.format("start_date")}"""
         )
     if table.name == "referrals":
         for col in ("vocational_profile_date", "closure_date"):
             rules.append(
                 f"""select _row_number, '{col}', {col}, 'before_referral',
                        '{col} (' || {col} || ') is before the referral_date (' || referral_date || ')'
-                    from {temp} where {date.format(col)} < {date.format('referral_date')}"""
+                    from {temp} where {date.format(col)} < {date.format("referral_date")}"""
             )
     if table.references_referrals:
         # Known referrals: this return's valid ones win over the latest earlier current load.
@@ -489,7 +494,7 @@ def _row_rules(table: Table, temp: str, delivery: ReturnDelivery) -> list[str]:
                        'contact on ' || t.contact_date || ' is before its referral was received ('
                        || strftime(k.referral_date, '%Y-%m-%d') || ')'
                     from {temp} t join {known} k on k.referral_id = t.referral_id
-                    where {date.format('t.contact_date')} < k.referral_date"""
+                    where {date.format("t.contact_date")} < k.referral_date"""
             )
     return rules
 

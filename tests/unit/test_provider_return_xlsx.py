@@ -304,7 +304,7 @@ def test_formula_without_a_cached_value_loads_as_empty_and_a_required_column_rej
     assert loaded(raw_con, "referrals", "referral_id") == [("R1",)]
 
 
-def test_extra_unknown_sheet_is_ignored_and_the_return_loads(raw_con, tmp_path):
+def test_extra_unknown_sheet_is_ignored_reported_and_the_return_loads(raw_con, tmp_path):
     workbook = build_workbook({"referrals": [referral("R1")]})
     notes = workbook.create_sheet("notes", 0)  # first, as a cover sheet often is
     notes.append(["Submitted by", "A. Analyst"])
@@ -313,9 +313,9 @@ def test_extra_unknown_sheet_is_ignored_and_the_return_loads(raw_con, tmp_path):
     result = load(raw_con, tmp_path)
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 0)
     assert loaded(raw_con, "referrals", "referral_id") == [("R1",)]
-    # The extra sheet is not reported anywhere (the loader only reports unknown columns).
-    assert raw_con.execute("select count(*) from ingest.file_warnings").fetchone() == (0,)
-    assert result.message == ""
+    warnings = raw_con.execute("select rule, message from ingest.file_warnings").fetchall()
+    assert warnings == [("unknown_sheet", f"{WORKBOOK}: sheet 'notes' is not a contract table; ignored")]
+    assert result.message == "ignored unknown sheet notes"
 
 
 @pytest.mark.xfail(
