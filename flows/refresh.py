@@ -10,6 +10,7 @@ database is left exactly as it was.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import uuid
 from datetime import datetime
@@ -82,6 +83,41 @@ def build_marts(layout: WarehouseLayout, run_id: str) -> DbtResult:
     )
 
 
+@task(name="dbt-docs")
+def generate_dbt_docs(layout: WarehouseLayout, run_id: str) -> Path:
+    """dbt docs generate --static (one self-contained HTML file) beside the run's build artefacts.
+
+    The build's run_results.json is kept: docs generate would overwrite it.
+    """
+    target = layout.run_dir(run_id) / "dbt_target"
+    run_results = target / "run_results.json"
+    kept = run_results.read_bytes() if run_results.exists() else None
+    try:
+        result = run_dbt(
+            ["docs", "generate", "--static"],
+            build_db=layout.build_db(run_id),
+            raw_db=layout.raw_db,
+            target_path=target,
+        )
+    finally:
+        if kept is not None:
+            run_results.write_bytes(kept)
+    static = target / "static_index.html"
+    if not result.ok or not static.exists():
+        raise RuntimeError(f"dbt docs generate failed: {result.log_tail[-500:]}")
+    return static
+
+
+def publish_dbt_docs(layout: WarehouseLayout, static: Path) -> Path:
+    """Copy the run's static dbt docs to <warehouse>/docs/index.html (replaced atomically)."""
+    docs = layout.root / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    tmp = docs / "index.html.tmp"
+    shutil.copyfile(static, tmp)
+    os.replace(tmp, docs / "index.html")
+    return docs / "index.html"
+
+
 @task(name="audit-marts")
 def audit_marts(layout: WarehouseLayout, run_id: str) -> AuditResult:
     """Great Expectations suites over the newly built marts (and against what is published)."""
@@ -139,6 +175,13 @@ def nightly_refresh(landing: str, warehouse: str) -> RefreshSummary:
             summary.reason = "dbt build failed"
         else:
             started = time.perf_counter()
+            docs_static: Path | None = None
+            try:
+                docs_static = generate_dbt_docs(layout, run_id)
+            except Exception as exc:  # documentation must never block publishing
+                summary.notes.append(f"dbt docs could not be generated: {exc}")
+            summary.seconds["dbt docs"] = time.perf_counter() - started
+            started = time.perf_counter()
             summary.audit = audit_marts(layout, run_id)
             summary.seconds["audit"] = time.perf_counter() - started
             if not summary.audit.passed:
@@ -159,6 +202,11 @@ def nightly_refresh(landing: str, warehouse: str) -> RefreshSummary:
                     _finish(layout, run_id, summary)
                     raise
                 summary.seconds["publish"] = time.perf_counter() - started
+                if docs_static is not None:
+                    try:
+                        publish_dbt_docs(layout, docs_static)
+                    except OSError as exc:
+                        summary.notes.append(f"dbt docs could not be published: {exc}")
                 started = time.perf_counter()
                 try:
                     summary.reports = build_commissioner_reports(layout)

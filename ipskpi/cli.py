@@ -103,6 +103,8 @@ def _spark_check(args: argparse.Namespace) -> int:
         landing=args.landing,
         raw_db=args.raw_db,
         select=args.select,
+        spark_exclude=args.spark_exclude,
+        duckdb_tests=not args.no_duckdb_tests,
         tolerance=args.tolerance,
     )
     print(check.to_text())
@@ -155,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--work", type=Path, default=None, help="work folder (default: a new temporary folder)")
     sc.add_argument(
         "--select", nargs="+", default=None, help="dbt --select for both builds (default: everything)"
+    )
+    sc.add_argument(
+        "--spark-exclude",
+        nargs="+",
+        default=None,
+        help="dbt --exclude for the Spark build (e.g. test_type:data)",
+    )
+    sc.add_argument(
+        "--no-duckdb-tests", action="store_true", help="build only seeds and models on DuckDB (no tests)"
     )
     sc.add_argument(
         "--tolerance", type=float, default=1e-6, help="largest difference allowed between numbers"

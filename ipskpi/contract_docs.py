@@ -120,7 +120,8 @@ def sources_yaml() -> dict:
                 "description": "Monthly client-level IPS returns from employment providers "
                 "(../shared/spec/provider-return.md), loaded by the ingest flow after validation. "
                 "Rows that broke the contract are in ingest.rejected_rows, not here.",
-                "database": "{{ var('raw_database') }}",
+                # Spark has a single catalog: there the source schema alone names the raw tables.
+                "database": "{{ '' if target.type == 'spark' else var('raw_database') }}",
                 "schema": "provider_returns",
                 "config": {
                     "loaded_at_field": "_loaded_at",

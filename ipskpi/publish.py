@@ -2,11 +2,17 @@
 
 Steps:
 1. Build ``published.<run>.tmp.duckdb`` beside the live file from the build
-   database's ``marts`` schema plus the run-history tables.
-2. Keep the live file as a generation (hard link, so no copy) for rollback.
-3. ``os.replace`` the new file over ``published.duckdb``: atomic on one filesystem,
+   database's ``marts`` schema plus the run-history tables. The file is written in
+   DuckDB storage format ``v1.0.0`` (STORAGE_VERSION), which every DuckDB from v0.10.0
+   on can open, so BI tools with an older embedded DuckDB can read it.
+2. Export every published mart as Parquet and CSV into ``exports.<run>.tmp/`` from
+   that same new file, so the exports and the database never disagree.
+3. Keep the live file as a generation (hard link, so no copy) for rollback.
+4. ``os.replace`` the new file over ``published.duckdb``: atomic on one filesystem,
    so a reader sees the old file or the new one, never a mixture; a reader that
-   already has the old file open keeps its consistent view.
+   already has the old file open keeps its consistent view. Then swap the exports
+   folder into place the same way (``exports`` is a symlink to ``exports-<run>/``,
+   replaced atomically by ``os.replace``).
 Nothing here runs unless the audit passed.
 """
 
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +31,10 @@ from ipskpi.failpoints import failpoint
 
 KEEP_GENERATIONS = 5
 HISTORY_TABLES = ("refresh_runs", "audit_results", "load_summary")
+# The on-disk format of published.duckdb: v1.0.0 is storage version 64, readable by
+# DuckDB v0.10.0 and later (https://duckdb.org/docs/stable/internals/storage).
+STORAGE_VERSION = "v1.0.0"
+EXPORT_FORMATS = {"parquet": "(format parquet)", "csv": "(format csv, header true, delimiter ',')"}
 
 
 def published_tables(build_db: Path) -> list[str]:
@@ -42,31 +53,107 @@ def published_tables(build_db: Path) -> list[str]:
 
 
 def publish(build_db: Path, raw_db: Path, layout: WarehouseLayout, run_id: str) -> Path:
-    """Swap a new published database into place; returns its path."""
-    for leftover in layout.root.glob("published.*.tmp.duckdb*"):  # from a run killed mid-publish
-        leftover.unlink(missing_ok=True)
+    """Swap a new published database (and its exports) into place; returns its path."""
+    _remove_leftovers(layout)
     tmp = layout.root / f"published.{run_id}.tmp.duckdb"
+    exports_tmp = layout.root / f"exports.{run_id}.tmp"
     tables = published_tables(build_db)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect()  # in memory: the published file is attached with an explicit format
     try:
+        con.execute(f"attach '{tmp}' as pub (storage_version '{STORAGE_VERSION}')")
         con.execute(f"attach '{build_db}' as build (read_only)")
         con.execute(f"attach '{raw_db}' as raw (read_only)")
         for table in tables:
-            con.execute(f"create table main.{table} as select * from build.marts.{table}")
+            con.execute(f"create table pub.main.{table} as select * from build.marts.{table}")
         for table in HISTORY_TABLES:
-            con.execute(f"create table main.{table} as select * from raw.ops.{table}")
+            con.execute(f"create table pub.main.{table} as select * from raw.ops.{table}")
         con.execute("detach build")
         con.execute("detach raw")
-        con.execute("checkpoint")
+        con.execute("checkpoint pub")
+        _write_exports(con, "pub", tables, exports_tmp)
+        con.execute("detach pub")
     finally:
         con.close()
     _fsync(tmp)
     keep_generation(layout)
     failpoint("before_swap")
     os.replace(tmp, layout.published_db)
+    _swap_exports(layout, exports_tmp, run_id)
     _fsync_dir(layout.root)
     prune_generations(layout)
     return layout.published_db
+
+
+def exports_dir(layout: WarehouseLayout) -> Path:
+    """``<warehouse>/exports/``: one ``<table>.parquet`` and ``<table>.csv`` per published mart."""
+    return layout.root / "exports"
+
+
+def _remove_leftovers(layout: WarehouseLayout) -> None:
+    """Delete what a run killed mid-publish left behind (never the live file or folder)."""
+    for leftover in layout.root.glob("published.*.tmp.duckdb*"):
+        leftover.unlink(missing_ok=True)
+    for leftover in layout.root.glob("exports.*.tmp"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    live = exports_dir(layout)
+    live_target = live.resolve() if live.is_symlink() else None
+    for old in layout.root.glob("exports-*"):
+        if old.is_dir() and old.resolve() != live_target:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_exports(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[str], folder: Path) -> None:
+    """COPY each table to ``folder/<table>.parquet`` and ``.csv``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in tables:
+        for extension, options in EXPORT_FORMATS.items():
+            target = folder / f"{table}.{extension}"
+            con.execute(f"copy (select * from {catalog}.main.{table}) to '{target}' {options}")
+            _fsync(target)
+    _fsync_dir(folder)
+
+
+def _swap_exports(layout: WarehouseLayout, exports_tmp: Path, run_id: str) -> None:
+    """Put a finished exports folder in place: ``exports`` -> ``exports-<run>/``, replaced atomically.
+
+    A reader resolves ``exports/<table>.parquet`` to the old folder or the new one, never
+    a mixture. The previous folder is removed after the swap.
+    """
+    live = exports_dir(layout)
+    final = layout.root / f"exports-{run_id}"
+    os.replace(exports_tmp, final)
+    previous = live.resolve() if live.is_symlink() else None
+    if live.exists() and not live.is_symlink():  # a plain folder (older layout): move it aside
+        aside = layout.root / f"exports-before-{run_id}"
+        os.replace(live, aside)
+        previous = aside
+    link_tmp = layout.root / f"exports.{run_id}.link.tmp"
+    link_tmp.unlink(missing_ok=True)
+    os.symlink(final.name, link_tmp, target_is_directory=True)
+    os.replace(link_tmp, live)
+    if previous is not None and previous != final.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def refresh_exports(layout: WarehouseLayout, run_id: str) -> Path:
+    """Rewrite the exports from the live published file (after a rollback)."""
+    exports_tmp = layout.root / f"exports.{run_id}.tmp"
+    shutil.rmtree(exports_tmp, ignore_errors=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{layout.published_db}' as pub (read_only)")
+        rows = con.execute(
+            """select table_name from information_schema.tables
+               where table_catalog = 'pub' and table_schema = 'main'
+                 and (table_name like 'fct\\_%' escape '\\' or table_name like 'dim\\_%' escape '\\')
+               order by table_name"""
+        ).fetchall()
+        _write_exports(con, "pub", [r[0] for r in rows], exports_tmp)
+        con.execute("detach pub")
+    finally:
+        con.close()
+    _swap_exports(layout, exports_tmp, run_id)
+    return exports_dir(layout)
 
 
 def keep_generation(layout: WarehouseLayout) -> Path | None:
@@ -81,8 +168,6 @@ def keep_generation(layout: WarehouseLayout) -> Path | None:
         try:
             os.link(live, target)
         except OSError:  # filesystems without hard links: copy instead
-            import shutil
-
             shutil.copy2(live, target)
     return target
 
@@ -104,13 +189,13 @@ def rollback(layout: WarehouseLayout) -> Path:
         raise FileNotFoundError(f"no earlier generation kept in {layout.generations_dir}")
     newest = kept[0]
     tmp = layout.root / "published.rollback.tmp.duckdb"
-    import shutil
-
     shutil.copy2(newest, tmp)
     _fsync(tmp)
     os.replace(tmp, layout.published_db)
     _fsync_dir(layout.root)
     newest.unlink()
+    # The exports follow the database back, so the two never disagree.
+    refresh_exports(layout, "rollback-" + datetime.now().strftime("%Y%m%dT%H%M%S%f"))
     return newest
 
 

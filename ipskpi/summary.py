@@ -107,6 +107,13 @@ class RefreshSummary:
             index = next((p for p in self.reports if p.name == "index.html"), self.reports[0])
             lines.append(f"    commissioner report {index.parent / 'england.html'}")
             lines.append(f"    provider reports    {index} ({len(self.reports)} pages)")
+        if self.status == "published":
+            exports = self.warehouse / "exports"
+            if exports.exists():
+                lines.append(f"    BI exports          {exports}/<table>.parquet and .csv")
+            dbt_docs = self.warehouse / "docs" / "index.html"
+            if dbt_docs.exists():
+                lines.append(f"    dbt docs            {dbt_docs}")
         if self.audit is not None and self.audit.data_docs:
             lines.append(f"    data docs           {self.audit.data_docs}")
         if self.seconds:

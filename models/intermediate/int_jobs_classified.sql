@@ -66,8 +66,7 @@ rank_new_jobs as (
     select
         *,
         case
-            when is_new_job
-                then row_number() over (
+            when is_new_job then row_number() over (
                     partition by provider_code, referral_id, is_new_job
                     order by start_date, job_id
                 )

@@ -7,10 +7,10 @@ periods as (
 
 final as (
     select
-        period_type,
-        period_start,
-        period_end,
-        financial_year,
+        cast(period_type as {{ dbt.type_string() }}) as period_type,
+        cast(period_start as date) as period_start,
+        cast(period_end as date) as period_end,
+        cast(financial_year as integer) as financial_year,
         cast(
             case
                 when period_type = 'financial_year'
@@ -19,7 +19,7 @@ final as (
                 else cast(period_start as {{ dbt.type_string() }})
             end as {{ dbt.type_string() }}
         ) as period_label,
-        days_in_period,
+        cast(days_in_period as integer) as days_in_period,
         is_complete
     from periods
 )

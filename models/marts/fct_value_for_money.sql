@@ -65,7 +65,7 @@ mean_wte_by_year as (
     from wte_by_month
     inner join financial_years
         on wte_by_month.month_start_date between financial_years.period_start and financial_years.period_effective_end
-    group by 1, 2
+    group by wte_by_month.org_code, financial_years.period_start
 ),
 
 counts_and_rates as (
@@ -125,7 +125,7 @@ england_costs as (
         sum(contract_value_gbp) as contract_value_gbp,
         sum(job_outcomes) as job_outcomes
     from provider_costs
-    group by 3, 4, 5
+    group by period_type, period_start, period_end
 ),
 
 costs_unioned as (
