@@ -150,9 +150,10 @@ def run_audit(
                 outcomes.append(_broken_suite(name, f"the suite's query failed: {exc}"))
                 continue
             for column in frame.columns:  # DECIMAL arrives as objects; GX compares floats
-                if frame[column].dtype == object and frame[column].map(type).astype(str).str.contains(
-                    "Decimal"
-                ).any():
+                if (
+                    frame[column].dtype == object
+                    and frame[column].map(type).astype(str).str.contains("Decimal").any()
+                ):
                     frame[column] = frame[column].astype(float)
             try:
                 asset = datasource.get_asset(name)
@@ -204,9 +205,7 @@ def run_audit(
                         or config.type,
                         kwargs={k: _jsonable(v) for k, v in config.kwargs.items() if k != "batch_id"},
                         unexpected_count=item.result.get("unexpected_count"),
-                        unexpected_rows=[
-                            {k: _jsonable(v) for k, v in row.items()} for row in rows[:20]
-                        ]
+                        unexpected_rows=[{k: _jsonable(v) for k, v in row.items()} for row in rows[:20]]
                         if not item.success
                         else [],
                     )

@@ -300,10 +300,7 @@ PROVIDER_TABLES: tuple[Table, ...] = (
             _key("review_id"),
             Column("review_date", "date", required=True),
             Column("review_type", codes=("external", "self"), required=True),
-            *(
-                Column(f"item_{i:02d}", "int", minimum=1, maximum=5, required=True)
-                for i in range(1, 26)
-            ),
+            *(Column(f"item_{i:02d}", "int", minimum=1, maximum=5, required=True) for i in range(1, 26)),
             RECORD_STATUS_COLUMN,
         ),
     ),

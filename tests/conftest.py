@@ -44,7 +44,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
 
     home = tmp_path_factory.mktemp("prefect-home")
     port = _free_port()
-    env = dict(os.environ, PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false")
+    env = dict(
+        os.environ,
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_UI_ENABLED="false",
+    )
     prefect = str(Path(sys.executable).with_name("prefect"))
     log = open(home / "server.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
@@ -92,6 +97,8 @@ def sample_warehouse(tmp_path_factory, prefect_server):
     from ipskpi.config import SAMPLE_LANDING
 
     warehouse = tmp_path_factory.mktemp("sample-warehouse")
-    result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], prefect_server)
+    result = run_cli(
+        ["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], prefect_server
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return warehouse, result

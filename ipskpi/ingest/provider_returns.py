@@ -27,9 +27,10 @@ from ipskpi.failpoints import failpoint
 from ipskpi.ingest.ledger import already_loaded, current_load, ensure_ledger, hash_paths
 from ipskpi.ingest.readers import (
     StructureError,
+    clean_header,
     csv_to_table,
     frame_to_table,
-    normalise_columns,
+    quote_ident,
     read_workbook,
 )
 
@@ -115,56 +116,100 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists provider_returns.{table.name} ({', '.join(columns)})")
 
 
+BATCH_SIZE = 64
+"""Deliveries validated and written together, in one transaction (about a month of returns)."""
+
+
+@dataclass
+class _Pending:
+    """A delivery read into the batch's staging tables, waiting to be validated and written."""
+
+    seq: int
+    delivery: ReturnDelivery
+    rel_path: str
+    file_hash: str
+    load_id: str
+    previous: str | None
+    labels: dict[str, str]
+    warnings: list[tuple[str | None, str | None, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    result: LoadResult | None = None
+
+
 def load_provider_returns(
     con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, landing_root: Path | None = None
 ) -> list[LoadResult]:
-    """Load every return in ``folder``; one bad return never stops the others."""
+    """Load every return in ``folder``; one bad return never stops the others.
+
+    Returns are read one by one (a file at a time, as text) into staging tables, then
+    validated and written in batches of up to ``BATCH_SIZE``: each rule is one SQL
+    statement over the whole batch, so the cost per return is the reading, not the rules.
+    A batch never holds two deliveries of the same return, so a re-sent return always
+    follows the copy it replaces.
+    """
     ensure_raw_tables(con)
-    results = []
+    root = landing_root or folder.parent
+    results: list[LoadResult] = []
+    batch: list[ReturnDelivery] = []
     for delivery in discover_returns(folder):
-        results.append(load_return(con, delivery, run_id, landing_root or folder.parent))
+        if len(batch) >= BATCH_SIZE or any(b.return_id == delivery.return_id for b in batch):
+            results.extend(load_batch(con, batch, run_id, root))
+            batch = []
+        batch.append(delivery)
+    if batch:
+        results.extend(load_batch(con, batch, run_id, root))
     return results
 
 
-def load_return(
-    con: duckdb.DuckDBPyConnection, delivery: ReturnDelivery, run_id: str, landing_root: Path
-) -> LoadResult:
-    """Load one return in a single transaction and record it in the ledger."""
-    rel_path = _relative(delivery.path, landing_root)
-    files = delivery.files()
-    file_hash = hash_paths(files)
-    if already_loaded(con, delivery.return_id, file_hash):
-        return LoadResult(delivery.return_id, rel_path, "skipped", message="same bytes loaded before")
-
-    load_id = uuid.uuid4().hex
+def load_batch(
+    con: duckdb.DuckDBPyConnection, deliveries: list[ReturnDelivery], run_id: str, landing_root: Path
+) -> list[LoadResult]:
+    """Read, validate and write a batch of returns; all writes of the batch in one transaction."""
+    _create_staging(con)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    pending: list[_Pending] = []
+    results: dict[int, LoadResult] = {}
+    for seq, delivery in enumerate(deliveries):
+        rel_path = _relative(delivery.path, landing_root)
+        file_hash = hash_paths(delivery.files())
+        if already_loaded(con, delivery.return_id, file_hash):
+            results[seq] = LoadResult(
+                delivery.return_id, rel_path, "skipped", message="same bytes loaded before"
+            )
+            continue
+        item = _Pending(
+            seq,
+            delivery,
+            rel_path,
+            file_hash,
+            uuid.uuid4().hex,
+            current_load(con, delivery.return_id),
+            labels={},
+        )
+        try:
+            _stage(con, item)
+        except StructureError as exc:
+            item.result = LoadResult(delivery.return_id, rel_path, "refused", message=str(exc))
+        pending.append(item)
+    _refuse_provider_mismatches(con, [p for p in pending if p.result is None])
+    staged = [p for p in pending if p.result is None]
     con.execute("begin transaction")
     try:
-        result = _load_tables(con, delivery, load_id, run_id, rel_path, file_hash, loaded_at)
-        previous = current_load(con, delivery.return_id)
-        if previous:
-            _supersede(con, previous, load_id)
-            result.message = (result.message + " " if result.message else "") + (
-                "re-sent return: replaces the earlier copy"
-            )
-        _ledger(con, load_id, run_id, delivery, rel_path, file_hash, result, loaded_at)
+        if staged:
+            _write_batch(con, staged, run_id, loaded_at)
+        for item in pending:
+            if item.result is not None and item.result.status == "refused":
+                _record_refusal(con, item, run_id, loaded_at)
+        for item in pending:
+            if item.result is not None:
+                _ledger(con, item, run_id, loaded_at)
         con.execute("commit")
-        return result
-    except StructureError as exc:
-        con.execute("rollback")
-        result = LoadResult(delivery.return_id, rel_path, "refused", message=str(exc))
-        con.execute("begin transaction")
-        _ledger(con, load_id, run_id, delivery, rel_path, file_hash, result, loaded_at)
-        con.execute(
-            """insert into ingest.rejected_rows values (?, ?, ?, ?, ?, null, null, null,
-               'return_refused', ?, ?)""",
-            [load_id, run_id, SOURCE, rel_path, "*", str(exc), loaded_at],
-        )
-        con.execute("commit")
-        return result
     except BaseException:
         con.execute("rollback")
         raise
+    for item in pending:
+        results[item.seq] = item.result  # type: ignore[assignment]
+    return [results[seq] for seq in range(len(deliveries))]
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -174,11 +219,66 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _create_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty staging tables for one batch: contract columns as text, plus delivery and row."""
+    for table in PROVIDER_TABLES:
+        columns = ", ".join(f"{c} varchar" for c in table.column_names)
+        con.execute(
+            f"create or replace temp table _b_{table.name} ({columns}, _seq integer, _row_number bigint)"
+        )
+    con.execute(
+        """create or replace temp table _b_formula_cells
+           (_seq integer, table_name varchar, row_number bigint, column_name varchar, cell varchar,
+            formula varchar)"""
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, item: _Pending) -> None:
+    """Read one delivery's tables, check its structure, and append its rows to the staging tables.
+
+    Raises StructureError (nothing staged) for a missing table or required column or an
+    unreadable file.
+    """
+    delivery = item.delivery
+    tables = _read_tables(con, delivery, item)
+    # Structure first, for every table, so that nothing is staged from a return we refuse.
+    selects: dict[str, str] = {}
+    for table in PROVIDER_TABLES:
+        temp, header = tables[table.name]
+        file_label = item.labels[table.name]
+        mapping = clean_header(header)
+        missing = [c for c in table.required_columns if c not in mapping]
+        if missing:
+            hint = ""
+            if len(header) == 1 and ";" in header[0]:
+                hint = " (the header looks semicolon-separated; the contract requires commas)"
+            raise StructureError(f"{file_label}: missing required column(s) {', '.join(missing)}{hint}")
+        for extra in sorted(set(mapping) - set(table.column_names)):
+            item.warnings.append(
+                (
+                    table.name,
+                    extra,
+                    "unknown_column",
+                    f"{file_label}: column '{extra}' is not in the contract; it was ignored",
+                )
+            )
+            item.notes.append(f"ignored unknown column {table.name}.{extra}")
+        selects[table.name] = ", ".join(
+            f"nullif(trim(cast({quote_ident(mapping[c])} as varchar)), '')" if c in mapping else "null"
+            for c in table.column_names
+        )
+    for table in PROVIDER_TABLES:
+        temp, _ = tables[table.name]
+        con.execute(
+            f"insert into _b_{table.name} select {selects[table.name]}, {item.seq}, _row_number from {temp}"
+        )
+
+
 def _read_tables(
-    con: duckdb.DuckDBPyConnection, delivery: ReturnDelivery
-) -> dict[str, tuple[str, list[str], str]]:
-    """Read each contract table into a temp table; returns name -> (temp table, header, file)."""
-    out: dict[str, tuple[str, list[str], str]] = {}
+    con: duckdb.DuckDBPyConnection, delivery: ReturnDelivery, item: _Pending
+) -> dict[str, tuple[str, list[str]]]:
+    """Read each contract table into a temp table; returns name -> (temp table, header)."""
+    out: dict[str, tuple[str, list[str]]] = {}
     if delivery.file_format == "csv":
         present = {p.stem: p for p in delivery.files() if p.suffix.lower() == ".csv"}
         missing = [t.name for t in PROVIDER_TABLES if t.name not in present]
@@ -189,124 +289,186 @@ def _read_tables(
             )
         for table in PROVIDER_TABLES:
             temp = f"_in_{table.name}"
-            header = csv_to_table(con, present[table.name], temp)
-            out[table.name] = (temp, header, present[table.name].name)
-    else:
-        sheets = read_workbook(delivery.path)
-        missing = [t.name for t in PROVIDER_TABLES if t.name not in sheets]
-        if missing:
-            raise StructureError(f"workbook {delivery.path.name} is missing sheet(s) {', '.join(missing)}")
-        for table in PROVIDER_TABLES:
-            temp = f"_in_{table.name}"
-            header = frame_to_table(con, sheets[table.name], temp)
-            out[table.name] = (temp, header, f"{delivery.path.name}[{table.name}]")
-        extra = sorted(name for name in sheets if name not in {t.name for t in PROVIDER_TABLES})
-        out.update({f"__extra_sheet__{name}": ("", [], name) for name in extra})
+            item.labels[table.name] = present[table.name].name
+            out[table.name] = (temp, csv_to_table(con, present[table.name], temp))
+        return out
+    workbook = read_workbook(delivery.path)
+    sheets = workbook.sheets
+    missing = [t.name for t in PROVIDER_TABLES if t.name not in sheets]
+    if missing:
+        raise StructureError(f"workbook {delivery.path.name} is missing sheet(s) {', '.join(missing)}")
+    for table in PROVIDER_TABLES:
+        temp = f"_in_{table.name}"
+        item.labels[table.name] = f"{delivery.path.name}[{table.name}]"
+        out[table.name] = (temp, frame_to_table(con, sheets[table.name], temp))
+        mapping = clean_header(out[table.name][1])
+        for row_number, raw_name, ref, formula in workbook.formulas_without_value.get(table.name, []):
+            column = next((c for c, raw in mapping.items() if raw == raw_name), raw_name)
+            con.execute(
+                "insert into _b_formula_cells values (?, ?, ?, ?, ?, ?)",
+                [item.seq, table.name, row_number, column, ref, formula],
+            )
+    for name in sorted(name for name in sheets if name not in {t.name for t in PROVIDER_TABLES}):
+        item.warnings.append(
+            (
+                None,
+                None,
+                "unknown_sheet",
+                f"{delivery.path.name}: sheet '{name}' is not a contract table; ignored",
+            )
+        )
+        item.notes.append(f"ignored unknown sheet {name}")
     return out
 
 
-def _load_tables(
-    con: duckdb.DuckDBPyConnection,
-    delivery: ReturnDelivery,
-    load_id: str,
-    run_id: str,
-    rel_path: str,
-    file_hash: str,
-    loaded_at: datetime,
-) -> LoadResult:
-    tables = _read_tables(con, delivery)
-    result = LoadResult(delivery.return_id, rel_path, "loaded")
-    notes: list[str] = []
-    for key in [k for k in tables if k.startswith("__extra_sheet__")]:
-        sheet = tables.pop(key)[2]
-        con.execute(
-            "insert into ingest.file_warnings values (?, ?, ?, null, null, 'unknown_sheet', ?, ?)",
-            [
-                load_id,
-                run_id,
-                rel_path,
-                f"{delivery.path.name}: sheet '{sheet}' is not a contract table; ignored",
-                loaded_at,
-            ],
-        )
-        notes.append(f"ignored unknown sheet {sheet}")
-    # Structure first, for every table, so that nothing is validated in a return we refuse.
+def _refuse_provider_mismatches(con: duckdb.DuckDBPyConnection, staged: list[_Pending]) -> None:
+    """Refuse every staged return whose rows carry a provider code other than its name's."""
+    if not staged:
+        return
+    by_seq = {item.seq: item for item in staged}
+    _register_batch(con, staged)
+    first: dict[int, str] = {}
     for table in PROVIDER_TABLES:
-        temp, header, file_label = tables[table.name]
-        mapping = normalise_columns(con, temp, header)
-        found = set(mapping)
-        missing = [c for c in table.required_columns if c not in found]
-        if missing:
-            hint = ""
-            if len(header) == 1 and ";" in header[0]:
-                hint = " (the header looks semicolon-separated; the contract requires commas)"
-            raise StructureError(f"{file_label}: missing required column(s) {', '.join(missing)}{hint}")
-        for extra in sorted(found - set(table.column_names)):
-            con.execute(
-                "insert into ingest.file_warnings values (?, ?, ?, ?, ?, 'unknown_column', ?, ?)",
-                [
-                    load_id,
-                    run_id,
-                    rel_path,
-                    table.name,
-                    extra,
-                    f"{file_label}: column '{extra}' is not in the contract; it was ignored",
-                    loaded_at,
-                ],
+        for seq, code, row_number in con.execute(
+            f"""select t._seq, arg_min(t.provider_code, t._row_number), min(t._row_number)
+                from _b_{table.name} t join _batch b on b._seq = t._seq
+                where t.provider_code is not null and t.provider_code <> b._b_provider
+                group by t._seq order by t._seq"""
+        ).fetchall():
+            if seq in first:
+                continue
+            item = by_seq[seq]
+            first[seq] = table.name
+            item.result = LoadResult(
+                item.delivery.return_id,
+                item.rel_path,
+                "refused",
+                message=(
+                    f"{item.labels[table.name]} row {row_number}: provider_code '{code}' does not match the "
+                    f"return name {item.delivery.return_id} (provider {item.delivery.provider_code})"
+                ),
             )
-            notes.append(f"ignored unknown column {table.name}.{extra}")
-        for absent in (c for c in table.column_names if c not in found):
-            con.execute(f"alter table {temp} add column {absent} varchar")
-        _check_provider_code(con, temp, delivery, file_label)
+    if first:
+        refused = ", ".join(str(seq) for seq in first)
+        for table in PROVIDER_TABLES:
+            con.execute(f"delete from _b_{table.name} where _seq in ({refused})")
+        con.execute(f"delete from _b_formula_cells where _seq in ({refused})")
 
+
+def _register_batch(con: duckdb.DuckDBPyConnection, staged: list[_Pending]) -> None:
+    """Temp tables ``_batch`` (one row per staged delivery) and ``_batch_labels`` (file per table)."""
+    con.execute(
+        """create or replace temp table _batch (_seq integer, _b_load_id varchar, _b_provider varchar,
+           _b_month varchar, _b_month_end date, _b_hash varchar, _b_previous varchar, _b_path varchar)"""
+    )
+    con.executemany(
+        "insert into _batch values (?, ?, ?, ?, cast(? as date), ?, ?, ?)",
+        [
+            [
+                p.seq,
+                p.load_id,
+                p.delivery.provider_code,
+                p.delivery.return_month,
+                _month_end(p.delivery.return_month),
+                p.file_hash,
+                p.previous,
+                p.rel_path,
+            ]
+            for p in staged
+        ],
+    )
+    con.execute(
+        "create or replace temp table _batch_labels (_seq integer, table_name varchar, file_label varchar)"
+    )
+    con.executemany(
+        "insert into _batch_labels values (?, ?, ?)",
+        [[p.seq, name, label] for p in staged for name, label in p.labels.items()],
+    )
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection, staged: list[_Pending], run_id: str, loaded_at: datetime
+) -> None:
+    """Validate every staged table in SQL and write rejected rows, good rows and supersessions."""
+    _register_batch(con, staged)
+    by_seq = {item.seq: item for item in staged}
+    for item in staged:
+        item.result = LoadResult(item.delivery.return_id, item.rel_path, "loaded")
     for table in PROVIDER_TABLES:
-        temp, _, file_label = tables[table.name]
-        rejected = _validate(con, table, temp, delivery)
+        rejected = _validate(con, table)
         con.execute(
             f"""
             insert into ingest.rejected_rows
-            select ?, ?, ?, ?, ?, row_number, column_name, value, rule,
-                   ? || ' row ' || row_number || ': ' || reason, ?
-            from {rejected}
+            select b._b_load_id, ?, ?, b._b_path, ?, r.row_number, r.column_name, r.value, r.rule,
+                   l.file_label || ' row ' || r.row_number || ': ' || r.reason, ?
+            from {rejected} r
+            join _batch b on b._seq = r._seq
+            join _batch_labels l on l._seq = r._seq and l.table_name = ?
+            order by r._seq, r.row_number
             """,
-            [load_id, run_id, SOURCE, rel_path, table.name, file_label, loaded_at],
+            [run_id, SOURCE, table.name, loaded_at, table.name],
         )
-        columns = ", ".join(table.column_names)
-        inserted = con.execute(
+        counts = con.execute(
+            f"""
+            select t._seq, count(*) filter (where r._seq is null), count(*) filter (where r._seq is not null)
+            from _b_{table.name} t
+            left join (select distinct _seq, row_number from {rejected}) r
+              on r._seq = t._seq and r.row_number = t._row_number
+            group by t._seq
+            """
+        ).fetchall()
+        for seq, n_loaded, n_rejected in counts:
+            by_seq[seq].result.rows_loaded += n_loaded  # type: ignore[union-attr]
+            by_seq[seq].result.rows_rejected += n_rejected  # type: ignore[union-attr]
+        for seq, rule, n_rows in con.execute(
+            f"select _seq, rule, count(distinct row_number) from {rejected} group by all"
+        ).fetchall():
+            by_seq[seq].result.rejected_by_rule[f"{table.name}.{rule}"] = n_rows  # type: ignore[union-attr]
+        columns = ", ".join(f"t.{c}" for c in table.column_names)
+        con.execute(
             f"""
             insert into provider_returns.{table.name}
-            select {columns}, ?, ?, ?, _row_number, ?, ?, false
-            from {temp}
-            where _row_number not in (select row_number from {rejected})
+            select {columns}, b._b_load_id, l.file_label, b._b_hash, t._row_number, b._b_month, ?, false
+            from _b_{table.name} t
+            join _batch b on b._seq = t._seq
+            join _batch_labels l on l._seq = t._seq and l.table_name = ?
+            where not exists (
+                select 1 from {rejected} r where r._seq = t._seq and r.row_number = t._row_number
+            )
+            order by t._seq, t._row_number
             """,
-            [load_id, file_label, file_hash, delivery.return_month, loaded_at],
-        ).fetchone()
-        result.rows_loaded += inserted[0] if inserted else 0
-        failpoint("during_ingest")
-        for rule, n_rows in con.execute(
-            f"select rule, count(distinct row_number) from {rejected} group by rule"
-        ).fetchall():
-            result.rejected_by_rule[f"{table.name}.{rule}"] = n_rows
-        result.rows_rejected += con.execute(f"select count(distinct row_number) from {rejected}").fetchone()[
-            0
-        ]
-    result.message = "; ".join(notes)
-    return result
-
-
-def _check_provider_code(
-    con: duckdb.DuckDBPyConnection, temp: str, delivery: ReturnDelivery, file_label: str
-) -> None:
-    wrong = con.execute(
-        f"""select provider_code, min(_row_number) from {temp}
-            where provider_code is not null and provider_code <> ? group by 1 order by 2 limit 1""",
-        [delivery.provider_code],
-    ).fetchone()
-    if wrong:
-        raise StructureError(
-            f"{file_label} row {wrong[1]}: provider_code '{wrong[0]}' does not match the return "
-            f"name {delivery.return_id} (provider {delivery.provider_code})"
+            [loaded_at, table.name],
         )
+        failpoint("during_ingest")
+    replaced = [item for item in staged if item.previous]
+    if replaced:
+        for table in PROVIDER_TABLES:
+            con.execute(
+                f"""update provider_returns.{table.name} set _is_superseded = true
+                    where _load_id in (select _b_previous from _batch where _b_previous is not null)"""
+            )
+        con.execute(
+            """update ingest.load_ledger set status = 'superseded',
+                      superseded_by = (select _b_load_id from _batch where _b_previous = load_id)
+               where load_id in (select _b_previous from _batch where _b_previous is not null)"""
+        )
+        for item in replaced:
+            item.notes.append("re-sent return: replaces the earlier copy")
+    for item in staged:
+        for table_name, column, rule, message in item.warnings:
+            con.execute(
+                "insert into ingest.file_warnings values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [item.load_id, run_id, item.rel_path, table_name, column, rule, message, loaded_at],
+            )
+        item.result.message = "; ".join(item.notes)  # type: ignore[union-attr]
+
+
+def _record_refusal(con: duckdb.DuckDBPyConnection, item: _Pending, run_id: str, loaded_at: datetime) -> None:
+    con.execute(
+        """insert into ingest.rejected_rows values (?, ?, ?, ?, ?, null, null, null,
+           'return_refused', ?, ?)""",
+        [item.load_id, run_id, SOURCE, item.rel_path, "*", item.result.message, loaded_at],  # type: ignore[union-attr]
+    )
 
 
 def _sql_str(value: str) -> str:
@@ -314,7 +476,10 @@ def _sql_str(value: str) -> str:
 
 
 def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]:
-    """(condition, rule, reason-SQL) triples for one column; condition true = row breaks it."""
+    """(condition, rule, reason-SQL) triples for one column; condition true = row breaks it.
+
+    ``month_end`` is an SQL date expression: the last day of the return month.
+    """
     col = column.name
     checks: list[tuple[str, str, str]] = []
     if column.required:
@@ -400,11 +565,12 @@ def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]
     if column.kind == "date" and column.name in _not_after_columns:
         checks.append(
             (
-                f"{present} and try_strptime({col}, '%Y-%m-%d') > date '{month_end}'",
+                f"{present} and try_strptime({col}, '%Y-%m-%d') > {month_end}",
                 "future_date",
                 _sql_str(f"{col} ")
                 + f" || {col} || "
-                + _sql_str(f" is after the end of the return month ({month_end})"),
+                + _sql_str(" is after the end of the return month (")
+                + f" || strftime({month_end}, '%Y-%m-%d') || ')'",
             )
         )
     return checks
@@ -419,120 +585,150 @@ def _month_end(month: str) -> str:
     return (nxt.date().fromordinal(nxt.date().toordinal() - 1)).isoformat()
 
 
-def _validate(con: duckdb.DuckDBPyConnection, table: Table, temp: str, delivery: ReturnDelivery) -> str:
-    """Build temp table ``_rej_<table>`` of (row_number, column_name, value, rule, reason)."""
-    month_end = _month_end(delivery.return_month)
+def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> str:
+    """Build temp table ``_rej_<table>`` of (_seq, row_number, column_name, value, rule, reason)."""
+    staged = f"(select * from _b_{table.name} join _batch using (_seq))"
     parts = []
     for column in table.columns:
-        for condition, rule, reason in _column_checks(column, month_end):
+        for condition, rule, reason in _column_checks(column, "_b_month_end"):
             parts.append(
-                f"select _row_number as row_number, {_sql_str(column.name)} as column_name, "
+                f"select _seq, _row_number as row_number, {_sql_str(column.name)} as column_name, "
                 f"cast({column.name} as varchar) as value, {_sql_str(rule)} as rule, "
-                f"{reason} as reason from {temp} where {condition}"
+                f"{reason} as reason from {staged} where {condition}"
             )
     key = ", ".join(table.key)
     key_label = " + ".join(k for k in table.key if k != "provider_code")
     parts.append(
-        f"""select _row_number, {_sql_str(table.key[-1])}, cast({table.key[-1]} as varchar),
+        f"""select _seq, _row_number, {_sql_str(table.key[-1])}, cast({table.key[-1]} as varchar),
                    'duplicate_key',
                    'duplicate key: {key_label} ' || {table.key[-1]} || ' already appears in row '
                    || first_row
-            from (select *, min(_row_number) over (partition by {key}) as first_row from {temp}
+            from (select *, min(_row_number) over (partition by _seq, {key}) as first_row
+                  from _b_{table.name}
                   where {" and ".join(f"{k} is not null" for k in table.key)})
             where _row_number > first_row"""
     )
-    parts.extend(_row_rules(table, temp, delivery))
+    parts.append(
+        f"""select _seq, row_number, column_name, cell_value, 'formula_without_value',
+                   'cell ' || cell || ' holds a formula (=' || formula || ') with no saved result, so its '
+                   || 'value is unknown; open the workbook in Excel and save it, or paste the values'
+            from (select *, cast(null as varchar) as cell_value from _b_formula_cells)
+            where table_name = {_sql_str(table.name)}"""
+    )
+    if table.name == "referrals":
+        parts.extend(_referral_rules())
+    if table.references_referrals:
+        parts.extend(_referencing_rules(table))
     rejected = f"_rej_{table.name}"
     con.execute(
         f"create or replace temp table {rejected} as "
-        f"select * from ({' union all '.join(parts)}) order by row_number"
+        f"select * from ({' union all '.join(parts)}) order by _seq, row_number"
     )
+    # A formula cell with no saved result is reported as that, not also as an empty required cell.
+    con.execute(
+        f"""delete from {rejected} r where rule = 'required' and exists (
+                select 1 from _b_formula_cells f
+                where f.table_name = {_sql_str(table.name)} and f._seq = r._seq
+                  and f.row_number = r.row_number and f.column_name = r.column_name)"""
+    )
+    if table.name == "referrals":
+        _build_known_referrals(con)
     return rejected
 
 
-def _row_rules(table: Table, temp: str, delivery: ReturnDelivery) -> list[str]:
-    """Rules that compare columns or tables: impossible dates and orphan referrals."""
-    rules = []
-    date = "try_strptime({}, '%Y-%m-%d')"
-    if table.name == "jobs":
-        rules.append(
-            f"""select _row_number, 'end_date', end_date, 'ends_before_start',
-                   'job ends (' || end_date || ') before it starts (' || start_date || ')'
-                from {temp} where {date.format("end_date")} < {date.format("start_date")}"""
-        )
-    if table.name == "referrals":
-        for col in ("vocational_profile_date", "closure_date"):
-            rules.append(
-                f"""select _row_number, '{col}', {col}, 'before_referral',
-                       '{col} (' || {col} || ') is before the referral_date (' || referral_date || ')'
-                    from {temp} where {date.format(col)} < {date.format("referral_date")}"""
-            )
-    if table.references_referrals:
-        # Known referrals: this return's valid ones win over the latest earlier current load.
-        known = f"""(select referral_id,
-                            arg_max(referral_date, priority) as referral_date
-                     from (select referral_id, try_strptime(referral_date, '%Y-%m-%d') as referral_date,
-                                  _return_month as priority
-                           from provider_returns.referrals
-                           where provider_code = {_sql_str(delivery.provider_code)}
-                             and not _is_superseded
-                           union all
-                           select referral_id, try_strptime(referral_date, '%Y-%m-%d'), '9999-99'
-                           from _in_referrals
-                           where _row_number not in (select row_number from _rej_referrals))
-                     group by referral_id)"""
-        rules.append(
-            f"""select _row_number, 'referral_id', referral_id, 'orphan_referral',
-                   'referral_id ' || referral_id || ' is not in this or any earlier referrals return'
-                from {temp} t
-                where referral_id is not null
-                  and not exists (select 1 from {known} k where k.referral_id = t.referral_id)"""
-        )
-        if table.name == "contacts":
-            rules.append(
-                f"""select t._row_number, 'contact_date', t.contact_date, 'before_referral',
-                       'contact on ' || t.contact_date || ' is before its referral was received ('
-                       || strftime(k.referral_date, '%Y-%m-%d') || ')'
-                    from {temp} t join {known} k on k.referral_id = t.referral_id
-                    where {date.format("t.contact_date")} < k.referral_date"""
-            )
-    return rules
+_DATE = "try_strptime({}, '%Y-%m-%d')"
 
 
-def _supersede(con: duckdb.DuckDBPyConnection, previous: str, load_id: str) -> None:
-    for table in PROVIDER_TABLES:
-        con.execute(
-            f"update provider_returns.{table.name} set _is_superseded = true where _load_id = ?",
-            [previous],
-        )
+def _referral_rules() -> list[str]:
+    """Impossible dates within a referral."""
+    return [
+        f"""select _seq, _row_number, '{col}', {col}, 'before_referral',
+               '{col} (' || {col} || ') is before the referral_date (' || referral_date || ')'
+            from _b_referrals where {_DATE.format(col)} < {_DATE.format("referral_date")}"""
+        for col in ("vocational_profile_date", "closure_date")
+    ]
+
+
+def _build_known_referrals(con: duckdb.DuckDBPyConnection) -> None:
+    """``_known``: for each staged delivery, the referrals its other tables may point at.
+
+    That is this return's valid referrals, the valid referrals of the same provider's
+    earlier returns in this batch, and the standing (not superseded) referrals already
+    loaded for the provider, except copies this batch replaces by then. Where a referral
+    appears more than once its latest referral_date wins (this return's above all).
+    """
     con.execute(
-        "update ingest.load_ledger set status = 'superseded', superseded_by = ? where load_id = ?",
-        [load_id, previous],
+        f"""
+        create or replace temp table _known as
+        select _seq, referral_id, arg_max(referral_date, priority) as referral_date
+        from (
+            select b._seq, r.referral_id, {_DATE.format("r.referral_date")} as referral_date,
+                   r._return_month || '-0' as priority
+            from provider_returns.referrals r
+            join _batch b on r.provider_code = b._b_provider
+            where not r._is_superseded
+              and not exists (
+                  select 1 from _batch p where p._b_previous = r._load_id and p._seq <= b._seq
+              )
+            union all
+            select b._seq, v.referral_id, {_DATE.format("v.referral_date")},
+                   case when vb._seq = b._seq then '9999-99-9' else vb._b_month || '-1' end
+            from _b_referrals v
+            join _batch vb on vb._seq = v._seq
+            join _batch b on b._b_provider = vb._b_provider and vb._seq <= b._seq
+            where v.referral_id is not null
+              and not exists (
+                  select 1 from _rej_referrals x where x._seq = v._seq and x.row_number = v._row_number
+              )
+        )
+        group by _seq, referral_id
+        """
     )
 
 
-def _ledger(
-    con: duckdb.DuckDBPyConnection,
-    load_id: str,
-    run_id: str,
-    delivery: ReturnDelivery,
-    rel_path: str,
-    file_hash: str,
-    result: LoadResult,
-    loaded_at: datetime,
-) -> None:
+def _referencing_rules(table: Table) -> list[str]:
+    """Rules across tables: orphan referrals, jobs ending before they start, early contacts."""
+    rules = [
+        f"""select t._seq, t._row_number, 'referral_id', t.referral_id, 'orphan_referral',
+               'referral_id ' || t.referral_id || ' is not in this or any earlier referrals return'
+            from _b_{table.name} t
+            where t.referral_id is not null
+              and not exists (
+                  select 1 from _known k where k._seq = t._seq and k.referral_id = t.referral_id
+              )"""
+    ]
+    if table.name == "jobs":
+        rules.append(
+            f"""select _seq, _row_number, 'end_date', end_date, 'ends_before_start',
+                   'job ends (' || end_date || ') before it starts (' || start_date || ')'
+                from _b_jobs where {_DATE.format("end_date")} < {_DATE.format("start_date")}"""
+        )
+    if table.name == "contacts":
+        rules.append(
+            f"""select t._seq, t._row_number, 'contact_date', t.contact_date, 'before_referral',
+                   'contact on ' || t.contact_date || ' is before its referral was received ('
+                   || strftime(k.referral_date, '%Y-%m-%d') || ')'
+                from _b_contacts t join _known k on k._seq = t._seq and k.referral_id = t.referral_id
+                where {_DATE.format("t.contact_date")} < k.referral_date"""
+        )
+    return rules
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, item: _Pending, run_id: str, loaded_at: datetime) -> None:
+    delivery, result = item.delivery, item.result
+    assert result is not None
     con.execute(
         "insert into ingest.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
         [
-            load_id,
+            item.load_id,
             run_id,
             SOURCE,
             delivery.return_id,
             delivery.provider_code,
             delivery.return_month,
-            rel_path,
+            item.rel_path,
             delivery.file_format,
-            file_hash,
+            item.file_hash,
             result.status,
             result.rows_loaded,
             result.rows_rejected,

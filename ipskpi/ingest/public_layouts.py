@@ -1173,7 +1173,7 @@ def stage_commissioning(con: duckdb.DuckDBPyConnection, path: Path, ctx: Context
         con.execute(f"alter table _pub_in add column {absent} varchar")
     parts = []
     for column in table.columns:
-        for condition, rule, reason in _column_checks(column, "9999-12-31"):
+        for condition, rule, reason in _column_checks(column, "date '9999-12-31'"):
             parts.append(reject("_pub_in", condition, rule, column.name, column.name, reason))
     create_rejected(con, parts)
     columns = ", ".join(table.column_names)

@@ -8,7 +8,11 @@ happen afterwards, set-based, in SQL.
 
 from __future__ import annotations
 
+import re
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pandas as pd
@@ -18,7 +22,7 @@ class StructureError(Exception):
     """A delivery that cannot be read as the contract's tables: it is refused whole."""
 
 
-def _quote_ident(name: str) -> str:
+def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -46,9 +50,7 @@ def csv_to_table(con: duckdb.DuckDBPyConnection, path: Path, target: str) -> lis
     return [c for c in _columns(con, target) if c != "_row_number"]
 
 
-def frame_to_table(
-    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, target: str
-) -> list[str]:
+def frame_to_table(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, target: str) -> list[str]:
     """Register a frame of text cells (header already applied) as temp table ``target``."""
     frame = frame.copy()
     frame["_row_number"] = range(2, len(frame) + 2)
@@ -60,16 +62,18 @@ def frame_to_table(
     return [c for c in frame.columns if c != "_row_number"]
 
 
+def clean_header(header: list[str]) -> dict[str, str]:
+    """Map each header name, trimmed and without a byte-order mark, to the name as found."""
+    return {raw.strip().lstrip("\ufeff").strip(): raw for raw in header}
+
+
 def normalise_columns(con: duckdb.DuckDBPyConnection, target: str, header: list[str]) -> dict[str, str]:
     """Trim values, turn empty strings into nulls; map trimmed header names to raw ones."""
-    mapping: dict[str, str] = {}
-    selects = []
-    for raw_name in header:
-        clean = raw_name.strip().lstrip("\ufeff").strip()
-        mapping[clean] = raw_name
-        selects.append(
-            f"nullif(trim(cast({_quote_ident(raw_name)} as varchar)), '') as {_quote_ident(clean)}"
-        )
+    mapping = clean_header(header)
+    selects = [
+        f"nullif(trim(cast({quote_ident(raw_name)} as varchar)), '') as {quote_ident(clean)}"
+        for clean, raw_name in mapping.items()
+    ]
     selects.append("_row_number")
     con.execute(f"create or replace temp table {target} as select {', '.join(selects)} from {target}")
     return mapping
@@ -82,7 +86,21 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 _OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # what Excel writes for an encrypted .xlsx
 
 
-def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
+@dataclass
+class Workbook:
+    """A workbook's sheets as frames of text cells, and its formula cells that have no saved result.
+
+    ``formulas_without_value`` maps a sheet name to (row number, header name, cell, formula)
+    for each formula cell the workbook holds no calculated value for (files written by
+    programs that do not calculate, such as openpyxl). The reader sees those cells as empty;
+    the loader rejects their rows instead of loading a silent null.
+    """
+
+    sheets: dict[str, pd.DataFrame]
+    formulas_without_value: dict[str, list[tuple[int, str, str, str]]] = field(default_factory=dict)
+
+
+def read_workbook(path: Path) -> Workbook:
     """Read every sheet of an XLSX/ODS workbook into frames of text cells.
 
     Dates become ISO text, whole numbers lose their ``.0``; the first row is the
@@ -105,12 +123,68 @@ def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
         for name in workbook.sheet_names:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
             sheets[name] = _rows_to_frame(rows)
+        formulas = _formulas_without_value(path, sheets)
     except Exception as exc:  # calamine raises its own error types for bad zips / encryption
         raise StructureError(
             f"{path.name} could not be opened as a workbook "
             f"(corrupt, truncated or password-protected?): {exc}"
         ) from exc
-    return sheets
+    return Workbook(sheets, formulas)
+
+
+_CELL_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _formulas_without_value(
+    path: Path, sheets: dict[str, pd.DataFrame]
+) -> dict[str, list[tuple[int, str, str, str]]]:
+    """Formula cells with no cached result, per sheet, read from the XLSX's sheet XML."""
+    if not zipfile.is_zipfile(path):
+        return {}  # ODS and others: calamine has read them; only XLSX is checked here
+    found: dict[str, list[tuple[int, str, str, str]]] = {}
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names:
+            return {}
+        targets = {}
+        if "xl/_rels/workbook.xml.rels" in names:
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        for sheet in book.iter(f"{_MAIN_NS}sheet"):
+            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            name = sheet.get("name", "")
+            if member not in names or name not in sheets:
+                continue
+            xml = archive.read(member)
+            if b"<f" not in xml and b":f" not in xml:
+                continue  # no formulas at all: the common case, and cheap
+            header = list(sheets[name].columns)
+            for cell in ElementTree.fromstring(xml).iter(f"{_MAIN_NS}c"):
+                formula = cell.find(f"{_MAIN_NS}f")
+                value = cell.find(f"{_MAIN_NS}v")
+                if formula is None or (value is not None and (value.text or "") != ""):
+                    continue
+                match = _CELL_REF.match(cell.get("r", ""))
+                if not match:
+                    continue
+                column = _column_index(match[1])
+                if int(match[2]) < 2 or column >= len(header):
+                    continue
+                found.setdefault(name, []).append(
+                    (int(match[2]), header[column], match[0], formula.text or "")
+                )
+    return found
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
 
 
 def _rows_to_frame(rows: list[list[object]]) -> pd.DataFrame:

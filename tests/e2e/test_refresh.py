@@ -65,18 +65,34 @@ def test_refresh_publishes_scorecard_with_provider_and_england_rows(published_wa
     assert levels["provider"] > 0 and levels["england"] > 0
     columns = [r[0] for r in con.execute("describe fct_kpi_scorecard").fetchall()]
     assert columns == [
-        "org_code", "org_level", "period_type", "period_start", "period_end", "kpi_code",
-        "breakdown_type", "breakdown_value", "numerator", "denominator", "value",
-        "target_min", "target_max", "target_status", "as_of_date",
+        "org_code",
+        "org_level",
+        "period_type",
+        "period_start",
+        "period_end",
+        "kpi_code",
+        "breakdown_type",
+        "breakdown_value",
+        "numerator",
+        "denominator",
+        "value",
+        "target_min",
+        "target_max",
+        "target_status",
+        "as_of_date",
     ]
     runs = con.execute("select status from refresh_runs").fetchall()
     assert runs == [("published",)]
 
 
-def test_failed_audit_blocks_publishing_and_leaves_published_file_untouched(published_warehouse, tmp_path, prefect_server):
+def test_failed_audit_blocks_publishing_and_leaves_published_file_untouched(
+    published_warehouse, tmp_path, prefect_server
+):
     warehouse, _ = published_warehouse
     before = sha256(warehouse / "published.duckdb")
-    env = dict(prefect_server, IPSKPI_EXPECTATIONS_DIR=str(suites_with(tmp_path, job_starts_suite("critical"))))
+    env = dict(
+        prefect_server, IPSKPI_EXPECTATIONS_DIR=str(suites_with(tmp_path, job_starts_suite("critical")))
+    )
     result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "BLOCKED (audit failed)" in result.stdout
@@ -86,14 +102,18 @@ def test_failed_audit_blocks_publishing_and_leaves_published_file_untouched(publ
     text = report.read_text()
     assert "test_no_job_starts_critical" in text and "no provider has any job start" in text
     con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
-    provider = con.execute("select min(org_code) from fct_kpi_scorecard where org_level = 'provider'").fetchone()[0]
+    provider = con.execute(
+        "select min(org_code) from fct_kpi_scorecard where org_level = 'provider'"
+    ).fetchone()[0]
     assert provider in text
 
 
 def test_warning_only_night_publishes_and_reports_the_warning(published_warehouse, tmp_path, prefect_server):
     warehouse, _ = published_warehouse
     before = sha256(warehouse / "published.duckdb")
-    env = dict(prefect_server, IPSKPI_EXPECTATIONS_DIR=str(suites_with(tmp_path, job_starts_suite("warning"))))
+    env = dict(
+        prefect_server, IPSKPI_EXPECTATIONS_DIR=str(suites_with(tmp_path, job_starts_suite("warning")))
+    )
     result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PUBLISHED" in result.stdout and "WARNING test_no_job_starts_warning" in result.stdout
@@ -111,7 +131,9 @@ def test_second_refresh_on_the_same_warehouse_refuses_while_one_runs(published_w
     before = sha256(warehouse / "published.duckdb")
     with open(warehouse / "refresh.lock", "a+") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], prefect_server)
+        result = run_cli(
+            ["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], prefect_server
+        )
     assert result.returncode == 3
     assert "another refresh is already running" in result.stderr
     assert sha256(warehouse / "published.duckdb") == before

@@ -43,7 +43,9 @@ def warehouse(tmp_path_factory, prefect_server):
 
 
 @pytest.mark.parametrize("crash_at", ["during_ingest", "during_dbt", "during_audit", "before_swap"])
-def test_refresh_killed_mid_run_leaves_previous_published_file_intact(warehouse, prefect_server, crash_at, tmp_path):
+def test_refresh_killed_mid_run_leaves_previous_published_file_intact(
+    warehouse, prefect_server, crash_at, tmp_path
+):
     published = warehouse / "published.duckdb"
     before = sha256(published)
     rows_before = scorecard_rows(published)
@@ -59,7 +61,9 @@ def test_refresh_killed_mid_run_leaves_previous_published_file_intact(warehouse,
     else:
         landing = SAMPLE_LANDING
     result = refresh(warehouse, dict(prefect_server, IPSKPI_CRASH_AT=crash_at), landing)
-    assert result.returncode == -9, f"expected SIGKILL at {crash_at}: {result.stdout[-2000:]}{result.stderr[-2000:]}"
+    assert result.returncode == -9, (
+        f"expected SIGKILL at {crash_at}: {result.stdout[-2000:]}{result.stderr[-2000:]}"
+    )
     assert sha256(published) == before
     assert scorecard_rows(published) == rows_before
     raw = duckdb.connect(str(warehouse / "raw.duckdb"), read_only=True)

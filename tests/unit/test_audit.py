@@ -11,7 +11,9 @@ def _build(tmp_path):
     path = tmp_path / "build.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
-    con.execute("create table marts.t as select * from (values ('P1', 0.5), ('P2', 1.5)) as v(org_code, value)")
+    con.execute(
+        "create table marts.t as select * from (values ('P1', 0.5), ('P2', 1.5)) as v(org_code, value)"
+    )
     con.close()
     return path
 
@@ -21,7 +23,11 @@ def test_failing_critical_expectation_blocks_and_names_the_rows(tmp_path):
         "name": "rates",
         "meta": {"query": "select * from marts.t", "id_columns": ["org_code"]},
         "expectations": [
-            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "min_value": 0, "max_value": 1}, "severity": "critical"}
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "value", "min_value": 0, "max_value": 1},
+                "severity": "critical",
+            }
         ],
     }
     result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=[suite])
@@ -35,7 +41,11 @@ def test_warning_does_not_block(tmp_path):
         "name": "rates",
         "meta": {"query": "select * from marts.t", "id_columns": ["org_code"]},
         "expectations": [
-            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "value", "max_value": 1}, "severity": "warning"}
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "value", "max_value": 1},
+                "severity": "warning",
+            }
         ],
     }
     result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=[suite])
@@ -44,7 +54,11 @@ def test_warning_does_not_block(tmp_path):
 
 def test_suite_with_unknown_expectation_or_bad_query_blocks_publishing(tmp_path):
     suites = [
-        {"name": "typo", "meta": {"query": "select * from marts.t"}, "expectations": [{"type": "expect_no_such_thing", "kwargs": {}}]},
+        {
+            "name": "typo",
+            "meta": {"query": "select * from marts.t"},
+            "expectations": [{"type": "expect_no_such_thing", "kwargs": {}}],
+        },
         {"name": "bad_sql", "meta": {"query": "select * from marts.missing"}, "expectations": []},
     ]
     result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=suites)

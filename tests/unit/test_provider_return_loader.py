@@ -29,7 +29,11 @@ def loaded_ids(con, table: str, key: str) -> list[str]:
 def test_valid_return_loads_every_row_with_lineage(raw_con, tmp_path):
     write_csv_return(
         tmp_path / "provider_returns",
-        tables={"referrals": [referral("R1"), referral("R2")], "contacts": [contact("K1")], "staff": [staff()]},
+        tables={
+            "referrals": [referral("R1"), referral("R2")],
+            "contacts": [contact("K1")],
+            "staff": [staff()],
+        },
     )
     (result,) = load(raw_con, tmp_path)
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 4, 0)
@@ -44,21 +48,61 @@ def test_valid_return_loads_every_row_with_lineage(raw_con, tmp_path):
     ("table", "rows", "expected"),
     [
         ("referrals", [referral("R9", gender="7")], ("referrals", 3, "gender", "7", "unknown_code")),
-        ("referrals", [referral("R9", team_type="ward")], ("referrals", 3, "team_type", "ward", "unknown_code")),
-        ("referrals", [referral("R9", employment_status="1")], ("referrals", 3, "employment_status", "1", "unknown_code")),
-        ("referrals", [referral("R9", ethnic_category="I")], ("referrals", 3, "ethnic_category", "I", "unknown_code")),
-        ("referrals", [referral("R9", referral_date="2024-05-01", vocational_profile_date="")], ("referrals", 3, "referral_date", "2024-05-01", "future_date")),
-        ("referrals", [referral("R9", referral_date="02/04/2024", vocational_profile_date="")], ("referrals", 3, "referral_date", "02/04/2024", "date_format")),
-        ("referrals", [referral("R9", age_at_referral="12")], ("referrals", 3, "age_at_referral", "12", "out_of_range")),
-        ("referrals", [referral("R9", residence_la_code="W06000001")], ("referrals", 3, "residence_la_code", "W06000001", "bad_format")),
+        (
+            "referrals",
+            [referral("R9", team_type="ward")],
+            ("referrals", 3, "team_type", "ward", "unknown_code"),
+        ),
+        (
+            "referrals",
+            [referral("R9", employment_status="1")],
+            ("referrals", 3, "employment_status", "1", "unknown_code"),
+        ),
+        (
+            "referrals",
+            [referral("R9", ethnic_category="I")],
+            ("referrals", 3, "ethnic_category", "I", "unknown_code"),
+        ),
+        (
+            "referrals",
+            [referral("R9", referral_date="2024-05-01", vocational_profile_date="")],
+            ("referrals", 3, "referral_date", "2024-05-01", "future_date"),
+        ),
+        (
+            "referrals",
+            [referral("R9", referral_date="02/04/2024", vocational_profile_date="")],
+            ("referrals", 3, "referral_date", "02/04/2024", "date_format"),
+        ),
+        (
+            "referrals",
+            [referral("R9", age_at_referral="12")],
+            ("referrals", 3, "age_at_referral", "12", "out_of_range"),
+        ),
+        (
+            "referrals",
+            [referral("R9", residence_la_code="W06000001")],
+            ("referrals", 3, "residence_la_code", "W06000001", "bad_format"),
+        ),
         ("referrals", [referral("R1")], ("referrals", 3, "referral_id", "R1", "duplicate_key")),
         ("referrals", [referral("", client_id="C9")], ("referrals", 3, "referral_id", None, "required")),
-        ("jobs", [job("J9", end_date="2024-04-01")], ("jobs", 2, "end_date", "2024-04-01", "ends_before_start")),
+        (
+            "jobs",
+            [job("J9", end_date="2024-04-01")],
+            ("jobs", 2, "end_date", "2024-04-01", "ends_before_start"),
+        ),
         ("jobs", [job("J9", hours_per_week="0")], ("jobs", 2, "hours_per_week", "0", "out_of_range")),
         ("jobs", [job("J9", hours_per_week="200")], ("jobs", 2, "hours_per_week", "200", "out_of_range")),
         ("jobs", [job("J9", referral_id="NOPE")], ("jobs", 2, "referral_id", "NOPE", "orphan_referral")),
-        ("contacts", [contact("K9", contact_date="2024-03-30")], ("contacts", 2, "contact_date", "2024-03-30", "before_referral")),
-        ("contacts", [contact("K9", contact_type="text_message")], ("contacts", 2, "contact_type", "text_message", "unknown_code")),
+        (
+            "contacts",
+            [contact("K9", contact_date="2024-03-30")],
+            ("contacts", 2, "contact_date", "2024-03-30", "before_referral"),
+        ),
+        (
+            "contacts",
+            [contact("K9", contact_type="text_message")],
+            ("contacts", 2, "contact_type", "text_message", "unknown_code"),
+        ),
         ("staff", [staff(wte="1.2")], ("staff", 2, "wte", "1.2", "out_of_range")),
     ],
 )
@@ -79,7 +123,10 @@ def test_fidelity_item_of_6_is_rejected(raw_con, tmp_path):
     review |= {f"item_{i:02d}": "4" for i in range(1, 26)}
     write_csv_return(
         tmp_path / "provider_returns",
-        tables={"referrals": [referral("R1")], "fidelity_reviews": [review | {"item_07": "6"}, review | {"review_id": "F2"}]},
+        tables={
+            "referrals": [referral("R1")],
+            "fidelity_reviews": [review | {"item_07": "6"}, review | {"review_id": "F2"}],
+        },
     )
     load(raw_con, tmp_path)
     assert rejections(raw_con) == [("fidelity_reviews", 2, "item_07", "6", "out_of_range")]
@@ -121,7 +168,9 @@ def test_missing_table_refuses_the_whole_return_and_others_still_load(raw_con, t
     assert results["BAD01_2024-04"].status == "refused"
     assert "missing table(s) jobs" in results["BAD01_2024-04"].message
     assert results["GOOD1_2024-04"].status == "loaded"
-    assert raw_con.execute("select distinct provider_code from provider_returns.referrals").fetchall() == [("GOOD1",)]
+    assert raw_con.execute("select distinct provider_code from provider_returns.referrals").fetchall() == [
+        ("GOOD1",)
+    ]
 
 
 def test_provider_code_different_from_file_name_refuses_the_return(raw_con, tmp_path):
@@ -165,7 +214,9 @@ def test_empty_file_is_refused(raw_con, tmp_path):
 
 
 def test_bom_and_windows_line_endings_are_tolerated(raw_con, tmp_path):
-    target = write_csv_return(tmp_path / "provider_returns", tables={"referrals": [referral("R1"), referral("R2")]})
+    target = write_csv_return(
+        tmp_path / "provider_returns", tables={"referrals": [referral("R1"), referral("R2")]}
+    )
     path = target / "referrals.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     (result,) = load(raw_con, tmp_path)
@@ -174,7 +225,9 @@ def test_bom_and_windows_line_endings_are_tolerated(raw_con, tmp_path):
 
 
 def test_unknown_extra_column_is_tolerated_and_reported(raw_con, tmp_path):
-    write_csv_return(tmp_path / "provider_returns", tables={"referrals": [referral("R1", favourite_colour="blue")]})
+    write_csv_return(
+        tmp_path / "provider_returns", tables={"referrals": [referral("R1", favourite_colour="blue")]}
+    )
     (result,) = load(raw_con, tmp_path)
     assert result.status == "loaded" and result.rows_loaded == 1
     warning = raw_con.execute("select table_name, column_name, rule from ingest.file_warnings").fetchall()
@@ -190,3 +243,77 @@ def test_deleted_record_loads_as_a_withdrawal(raw_con, tmp_path):
         "select record_status from provider_returns.referrals where referral_id = 'R2' and _return_month = '2024-05'"
     ).fetchone()
     assert row == ("deleted",)
+
+
+RAW_COMPARED = "* exclude (_load_id, _loaded_at)"
+
+
+def _snapshot(con) -> dict[str, list[tuple]]:
+    from ipskpi.contract import PROVIDER_TABLES
+
+    out = {
+        t.name: con.execute(f"select {RAW_COMPARED} from provider_returns.{t.name} order by all").fetchall()
+        for t in PROVIDER_TABLES
+    }
+    out["rejected_rows"] = con.execute(
+        "select file_path, table_name, row_number, column_name, value, rule, reason "
+        "from ingest.rejected_rows order by all"
+    ).fetchall()
+    out["load_ledger"] = con.execute(
+        "select return_id, status, rows_loaded, rows_rejected, message from ingest.load_ledger order by all"
+    ).fetchall()
+    return out
+
+
+def test_batched_load_equals_loading_one_return_at_a_time(tmp_path, monkeypatch):
+    """Returns are validated in batches; the result must be exactly that of one return at a time,
+    including rules that look across returns (orphan referrals, contacts before an earlier
+    return's referral date) and a return refused whole in the middle of a batch."""
+    import csv
+
+    import duckdb
+
+    from ipskpi.config import SAMPLE_LANDING
+    from ipskpi.ingest import provider_returns
+
+    landing = tmp_path / "landing"
+    for path in sorted((SAMPLE_LANDING / "provider_returns").glob("NQV02_*"))[:8]:
+        shutil.copytree(path, landing / "provider_returns" / path.name)
+    months = sorted((landing / "provider_returns").iterdir())
+
+    def append(path: Path, *new_rows: dict) -> list[dict]:
+        with path.open() as handle:
+            reader = csv.DictReader(handle)
+            header, rows = reader.fieldnames, list(reader)
+        with path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, header)
+            writer.writeheader()
+            writer.writerows([*rows, *(dict(rows[0], **row) for row in new_rows)])
+        return rows
+
+    # A referral sent only in the first month's return; a later return's contacts point at it
+    # (one of them dated before the referral), and one contact points at no referral at all.
+    first = append(months[0] / "referrals.csv", {"referral_id": "ONLY-IN-FIRST"})[0]
+    append(
+        months[3] / "contacts.csv",
+        {"contact_id": "LATER1", "referral_id": "ONLY-IN-FIRST", "contact_date": first["referral_date"]},
+        {"contact_id": "EARLY1", "referral_id": "ONLY-IN-FIRST", "contact_date": "2000-01-01"},
+        {"contact_id": "ORPHAN1", "referral_id": "NOT-A-REFERRAL"},
+    )
+    (months[5] / "jobs.csv").unlink()  # refused whole, between good returns
+
+    snapshots = []
+    for batch_size in (1, provider_returns.BATCH_SIZE):
+        monkeypatch.setattr(provider_returns, "BATCH_SIZE", batch_size)
+        con = duckdb.connect(str(tmp_path / f"raw_{batch_size}.duckdb"))
+        results = load_provider_returns(con, landing / "provider_returns", "run", landing)
+        snapshots.append(_snapshot(con))
+        con.close()
+        assert [r.status for r in results].count("refused") == 1
+    one_at_a_time, batched = snapshots
+    rules = {row[5] for row in one_at_a_time["rejected_rows"]}
+    assert {"orphan_referral", "before_referral", "return_refused"} <= rules
+    assert sum(len(rows) for rows in one_at_a_time.values()) > 500
+    assert ("LATER1",) in [(r[1],) for r in one_at_a_time["contacts"]]
+    for name in one_at_a_time:
+        assert batched[name] == one_at_a_time[name], name
