@@ -321,14 +321,8 @@ def _refresh_env(work: Path) -> dict:
     return env
 
 
-def run_refresh(landing: Path, warehouse: Path, work: Path, label: str) -> dict:
-    """One ``ipskpi refresh`` as a user runs it; its wall time, peak memory and stage split."""
-    result = _timed_process(
-        [str(BIN / "ipskpi"), "refresh", "--landing", str(landing), "--warehouse", str(warehouse)],
-        _refresh_env(work),
-        work / "logs" / f"{label}.log",
-    )
-    output = result.pop("output")
+def _refresh_record(result: dict, output: str) -> dict:
+    """Add the refresh summary's status, rows and "Time" stages to a timed-process result."""
     stages = {}
     time_line = TIME_LINE.search(output)
     if time_line:
@@ -345,12 +339,37 @@ def run_refresh(landing: Path, warehouse: Path, work: Path, label: str) -> dict:
         }
     )
     result["other_s"] = round(result["wall_s"] - sum(stages.values()), 1)
+    return result
+
+
+def _saved(work: Path, label: str, resume: bool) -> dict | None:
+    record = work / "logs" / f"{label}.json"
+    return json.loads(record.read_text()) if resume and record.exists() else None
+
+
+def _save(work: Path, label: str, result: dict) -> dict:
+    (work / "logs" / f"{label}.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def run_refresh(landing: Path, warehouse: Path, work: Path, label: str, resume: bool = False) -> dict:
+    """One ``ipskpi refresh`` as a user runs it; its wall time, peak memory and stage split."""
+    saved = _saved(work, label, resume)
+    if saved is not None:
+        print(f"    {label}: reused the measurement saved in {work / 'logs'}", flush=True)
+        return saved
+    result = _timed_process(
+        [str(BIN / "ipskpi"), "refresh", "--landing", str(landing), "--warehouse", str(warehouse)],
+        _refresh_env(work),
+        work / "logs" / f"{label}.log",
+    )
+    result = _refresh_record(result, result.pop("output"))
     print(
         f"    {label}: {result['status']} in {result['wall_s']:.0f}s, peak {result['peak_rss_mb']} MB, "
-        + ", ".join(f"{k} {v:.0f}s" for k, v in stages.items()),
+        + ", ".join(f"{k} {v:.0f}s" for k, v in result["stages_s"].items()),
         flush=True,
     )
-    return result
+    return _save(work, label, result)
 
 
 # ---------------------------------------------------------------- the floor
@@ -365,7 +384,10 @@ def _csv_landing(landing: Path, out: Path) -> Path:
     out.mkdir(parents=True)
     from python_calamine import CalamineWorkbook
 
-    for delivery in discover_returns(landing / "provider_returns"):
+    deliveries = discover_returns(landing / "provider_returns")
+    if not deliveries:
+        raise FileNotFoundError(f"no provider returns under {landing / 'provider_returns'}")
+    for delivery in deliveries:
         if delivery.file_format == "csv":
             (out / delivery.path.name).symlink_to(delivery.path.resolve())
             continue
@@ -400,11 +422,11 @@ def floor_load(csv_landing: Path, raw_db: Path) -> None:
         for table in PROVIDER_TABLES:
             files = sorted(str(p) for p in csv_landing.glob(f"*/{table.name}.csv"))
             if not files:
-                continue
+                raise FileNotFoundError(f"no {table.name}.csv under {csv_landing}")
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             con.execute(
-                "create or replace temp view _files as select * from read_csv(?, all_varchar = true, "
-                "header = true, union_by_name = true, filename = true)",
-                [files],
+                f"create or replace temp view _files as select * from read_csv([{listed}], all_varchar = true, "
+                "header = true, union_by_name = true, filename = true)"
             )
             present = {r[0] for r in con.execute("describe _files").fetchall()}
             columns = [
@@ -526,7 +548,7 @@ def _dbt(args: list[str], build_db: Path, raw_db: Path, target: Path) -> None:
 
 def run_floor(landing: Path, pipeline_raw: Path, work: Path, scale: int, label: str) -> dict:
     """The floor once: fresh raw and build databases, dbt seed + compile untimed, then the timed process."""
-    csv_landing = _csv_landing(landing / "provider_returns", work / f"floor-csv-x{scale}")
+    csv_landing = _csv_landing(landing, work / f"floor-csv-x{scale}")
     folder = work / "floor"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -572,48 +594,62 @@ def _median(runs: list[dict], key: str, sub: str | None = None) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def summarise(runs: list[dict], stage_names: list[str]) -> dict:
-    summary = {
+CORE_STAGES = ("ingest", "dbt build", "audit", "publish")
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Medians over runs: wall, peak memory, each stage of the summary's Time line, the rest."""
+    summary: dict = {
         "runs": len(runs),
         "wall_s": _median(runs, "wall_s"),
         "peak_rss_mb": _median(runs, "peak_rss_mb"),
     }
-    for stage in stage_names:
+    names: list[str] = []
+    for run in runs:
+        names += [n for n in run.get("stages_s", {}) if n not in names]
+    for stage in names:
         summary[stage] = _median(runs, "stages_s", stage)
-    summary["other_s"] = _median(runs, "other_s")
+    extra = [sum(v for k, v in r.get("stages_s", {}).items() if k not in CORE_STAGES) for r in runs]
+    summary["other_stages_s"] = round(statistics.median(extra), 1) if extra else None
+    summary["other_stage_names"] = [n for n in names if n not in CORE_STAGES]
+    summary["startup_s"] = _median(runs, "other_s")
     return summary
 
 
 def render_table(results: dict) -> str:
+    """One row per scale and measurement: the pipeline's stages beside DuckDB's floor."""
     lines = [
-        "| scale | provider returns (MB) | rows loaded | run | wall | peak memory | ingest | dbt build "
-        "| audit | publish | other | floor (load + models) | ratio to floor |",
+        "| scale | provider returns (MB) | rows loaded | run | wall | peak memory | ingest / load "
+        "| dbt build / models | audit | publish | other stages | start-up | x floor |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def s(v: float | None) -> str:
+        return f"{v:,.0f} s" if v is not None else "-"
+
     for scale, entry in sorted(results["scales"].items(), key=lambda kv: int(kv[0])):
         land = entry["landing"]
         floor = entry.get("floor", {}).get("median", {})
-        floor_text = (
-            f"{floor['floor_s']:.0f} s ({floor['load_s']:.0f} + {floor['models_s']:.0f})"
-            if floor
-            else "not run"
-        )
+        size = f"{land['provider_returns']:,} ({land['provider_return_mb']:,.0f})"
         for kind in ("full_refresh", "nightly"):
             if kind not in entry:
                 continue
-            m = entry[kind]["median"]
-            ratio = f"{m['wall_s'] / floor['floor_s']:.1f}x" if floor and kind == "full_refresh" else ""
-
-            def s(v: float | None) -> str:
-                return f"{v:.0f} s" if v is not None else "-"
-
+            m = summarise(entry[kind]["runs"])
             rows = entry[kind]["runs"][0].get("rows_loaded")
+            label = kind.replace("_", " ") + (f" (+{entry[kind]['new_month']})" if kind == "nightly" else "")
+            ratio = f"{m['wall_s'] / floor['floor_s']:.1f}x" if floor and kind == "full_refresh" else ""
+            other = f" ({', '.join(m['other_stage_names'])})" if m["other_stage_names"] else ""
             lines.append(
-                f"| {scale}x | {land['provider_returns']:,} ({land['provider_return_mb']:,.0f}) "
-                f"| {rows:,} | {kind.replace('_', ' ')} (n={m['runs']}) | {s(m['wall_s'])} "
+                f"| {scale}x | {size} | {rows:,} | {label} (n={m['runs']}) | {s(m['wall_s'])} "
                 f"| {m['peak_rss_mb']:,.0f} MB | {s(m.get('ingest'))} | {s(m.get('dbt build'))} "
-                f"| {s(m.get('audit'))} | {s(m.get('publish'))} | {s(m.get('other_s'))} "
-                f"| {floor_text if kind == 'full_refresh' else ''} | {ratio} |"
+                f"| {s(m.get('audit'))} | {s(m.get('publish'))} "
+                f"| {s(m['other_stages_s'])}{other} | {s(m['startup_s'])} | {ratio} |"
+            )
+        if floor:
+            lines.append(
+                f"| {scale}x | {size} | | floor: DuckDB alone (n={floor['runs']}) | {s(floor['floor_s'])} "
+                f"| {floor['peak_rss_mb']:,.0f} MB | {s(floor['load_s'])} | {s(floor['models_s'])} "
+                "| - | - | - | - | 1.0x |"
             )
     return "\n".join(lines)
 
@@ -640,38 +676,50 @@ def write_readme_table(results: dict) -> None:
 # ---------------------------------------------------------------- main
 
 
-def bench_scale(scale: int, runs: int, work: Path, parts: set[str]) -> dict:
+def bench_scale(scale: int, runs: int, work: Path, parts: set[str], resume: bool = False) -> dict:
     print(f"scale {scale}x national", flush=True)
     landing = landing_for_scale(scale, work)
     entry: dict = {"landing": landing_stats(landing)}
-    stages = ["ingest", "dbt build", "audit", "publish"]
     warehouse = work / "warehouses" / f"x{scale}-full"
+    for other in (work / "warehouses").glob("*") if (work / "warehouses").exists() else []:
+        if other != warehouse:
+            shutil.rmtree(other, ignore_errors=True)
     if parts & {"full", "nightly", "floor"}:
         full_runs = []
         for run in range(runs if "full" in parts else 1):
+            label = f"x{scale}-full-{run + 1}"
+            if _saved(work, label, resume) is None:
+                shutil.rmtree(warehouse, ignore_errors=True)
+            full_runs.append(run_refresh(landing, warehouse, work, label, resume))
+        if not (warehouse / "published.duckdb").exists():  # reused measurements, warehouse gone
             shutil.rmtree(warehouse, ignore_errors=True)
-            full_runs.append(run_refresh(landing, warehouse, work, f"x{scale}-full-{run + 1}"))
-        entry["full_refresh"] = {"runs": full_runs, "median": summarise(full_runs, stages)}
+            full_runs.append(run_refresh(landing, warehouse, work, f"x{scale}-full-{len(full_runs) + 1}"))
+        entry["full_refresh"] = {"runs": full_runs, "median": summarise(full_runs)}
     if "nightly" in parts:
         plus, month, returns = landing_with_next_month(landing, work, scale)
         nightly_runs = []
         for run in range(runs):
+            label = f"x{scale}-nightly-{run + 1}"
             night = work / "warehouses" / f"x{scale}-nightly"
             shutil.rmtree(night, ignore_errors=True)
-            shutil.copytree(warehouse, night, symlinks=True)
-            nightly_runs.append(run_refresh(plus, night, work, f"x{scale}-nightly-{run + 1}"))
+            if _saved(work, label, resume) is None:
+                shutil.copytree(warehouse, night, symlinks=True)
+            nightly_runs.append(run_refresh(plus, night, work, label, resume))
             shutil.rmtree(night, ignore_errors=True)
         entry["nightly"] = {
             "new_month": month,
             "new_returns": returns,
             "runs": nightly_runs,
-            "median": summarise(nightly_runs, stages),
+            "median": summarise(nightly_runs),
         }
     if "floor" in parts:
-        floor_runs = [
-            run_floor(landing, warehouse / "raw.duckdb", work, scale, f"x{scale}-floor-{run + 1}")
-            for run in range(runs)
-        ]
+        floor_runs = []
+        for run in range(runs):
+            label = f"x{scale}-floor-{run + 1}"
+            saved = _saved(work, label, resume)
+            if saved is None:
+                saved = _save(work, label, run_floor(landing, warehouse / "raw.duckdb", work, scale, label))
+            floor_runs.append(saved)
         entry["floor"] = {
             "runs": floor_runs,
             "median": {
@@ -692,7 +740,6 @@ def bench_scale(scale: int, runs: int, work: Path, parts: set[str]) -> dict:
                 if full.get("dbt build")
                 else None,
             }
-    shutil.rmtree(work / "warehouses", ignore_errors=True)
     return entry
 
 
@@ -710,6 +757,14 @@ def main(argv: list[str] | None = None) -> int:
         "--work", type=Path, default=Path("/tmp/ipskpi-bench"), help="where data and warehouses go"
     )
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse measurements already saved in <work>/logs/*.json (runs are long; a failure keeps them)",
+    )
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the README table from results.json"
+    )
+    parser.add_argument(
         "--parts",
         default="full,nightly,floor",
         help="which measurements: full, nightly, floor (comma-separated)",
@@ -719,10 +774,19 @@ def main(argv: list[str] | None = None) -> int:
     (work / "logs").mkdir(parents=True, exist_ok=True)
     parts = set(args.parts.split(","))
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"scales": {}}
+    if args.render:
+        for entry in results["scales"].values():
+            for kind in ("full_refresh", "nightly"):
+                if kind in entry:
+                    entry[kind]["median"] = summarise(entry[kind]["runs"])
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        write_readme_table(results)
+        print(render_table(results))
+        return 0
     results["machine"] = machine()
     results["method"] = __doc__.strip()
     for scale in (int(s) for s in args.scales.split(",")):
-        entry = bench_scale(scale, args.runs, work, parts)
+        entry = bench_scale(scale, args.runs, work, parts, args.resume)
         results["scales"][str(scale)] = entry
         results["measured_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")

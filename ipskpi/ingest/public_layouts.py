@@ -1088,6 +1088,27 @@ def stage_mhsds(con: duckdb.DuckDBPyConnection, path: Path, ctx: Context) -> Sta
         from _pub_in
         """
     )
+    # A real monthly file carries hundreds of measures; those the warehouse does not use are
+    # skipped and counted in one file warning, not rejected row by row.
+    known = ", ".join(lit(m) for m in MHSDS_MEASURE_IDS)
+    other = f"measure_id is not null and measure_id not in ({known})"
+    skipped = con.execute(
+        f"""select count(*), count(distinct measure_id),
+                   string_agg(distinct measure_id, ', ' order by measure_id)
+            from _pub_src where {other}"""
+    ).fetchone()
+    if skipped and skipped[0]:
+        ids = skipped[2].split(", ")
+        shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        staged.warnings.append(
+            (
+                "MEASURE_ID",
+                "other_measures_skipped",
+                f"{skipped[0]} row(s) of {skipped[1]} measure(s) the warehouse does not use were skipped "
+                f"({shown}); it uses {', '.join(MHSDS_MEASURE_IDS)}",
+            )
+        )
+        con.execute(f"delete from _pub_src where {other}")
     con.execute(
         f"""
         create or replace temp table {ROWS} as
@@ -1104,18 +1125,9 @@ def stage_mhsds(con: duckdb.DuckDBPyConnection, path: Path, ctx: Context) -> Sta
         from _pub_src
         """
     )
-    known = ", ".join(lit(m) for m in MHSDS_MEASURE_IDS)
     src = "_pub_src"
     parts = [
-        reject(
-            src,
-            f"coalesce(measure_id, '') not in ({known})",
-            "unknown_measure",
-            "MEASURE_ID",
-            "measure_id",
-            "'MEASURE_ID ''' || coalesce(measure_id, '') || ''' is not a measure the warehouse "
-            f"uses ({', '.join(MHSDS_MEASURE_IDS)})'",
-        ),
+        reject(src, "measure_id is null", "required", "MEASURE_ID", "measure_id", "'MEASURE_ID is empty'"),
         reject(
             src,
             "measure_value is not null and measure_value <> '*' "

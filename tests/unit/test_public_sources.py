@@ -407,6 +407,7 @@ def test_mhsds_star_is_kept_as_text_with_a_null_number(raw_con, tmp_path):
         mhsds_row("AMH17e", "35"),
         mhsds_row("MHS01", "12345"),
         mhsds_row("AMH16e%", "about 70"),
+        mhsds_row("", "7"),
     ]))  # fmt: skip
     (result,) = load(raw_con, tmp_path).values()
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 3, 2)
@@ -421,8 +422,27 @@ def test_mhsds_star_is_kept_as_text_with_a_null_number(raw_con, tmp_path):
     ]
     assert str(rows[0][0]) == "2024-04-01"
     assert rejections(raw_con) == [
-        ("mhsds", 5, "MEASURE_ID", "MHS01", "unknown_measure"),
         ("mhsds", 6, "MEASURE_VALUE", "about 70", "not_a_number"),
+        ("mhsds", 7, "MEASURE_ID", None, "required"),
+    ]
+
+
+def test_mhsds_measures_the_warehouse_does_not_use_are_skipped_and_counted_not_rejected(raw_con, tmp_path):
+    write_text(tmp_path / "mhsds" / "mhsds_monthly_2024-04.csv", mhsds([
+        mhsds_row("MHS116", "40"),
+        *(mhsds_row(f"MHS{n:02d}", "12345") for n in range(1, 13)),
+        mhsds_row("MHS01", "99", provider="RX4"),
+    ]))  # fmt: skip
+    (result,) = load(raw_con, tmp_path).values()
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 0)
+    assert rejections(raw_con) == []
+    assert raw_con.execute("select rule, message from ingest.file_warnings").fetchall() == [
+        (
+            "other_measures_skipped",
+            "13 row(s) of 12 measure(s) the warehouse does not use were skipped (MHS01, MHS02, MHS03, "
+            "MHS04, MHS05, MHS06, MHS07, MHS08, MHS09, MHS10 and 2 more); it uses MHS116, MHS116a, "
+            "AMH16e%, AMH17e, AMH17e%",
+        )
     ]
 
 
