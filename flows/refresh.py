@@ -23,6 +23,7 @@ from ipskpi import history
 from ipskpi.audit import AuditResult, run_audit
 from ipskpi.config import WarehouseLayout
 from ipskpi.dbt_runner import DbtResult, run_dbt
+from ipskpi.incremental import BuildStart, keep_build, start_build
 from ipskpi.ingest.nomis import FetchResult, fetch_nm_17_5
 from ipskpi.ingest.provider_returns import LoadResult, load_provider_returns
 from ipskpi.ingest.public_sources import load_public_sources
@@ -70,10 +71,12 @@ def ingest_landing(landing: Path, raw_db: Path, run_id: str) -> list[LoadResult]
 
 
 @task(name="dbt-build")
-def build_marts(layout: WarehouseLayout, run_id: str) -> DbtResult:
-    """dbt build (seeds, models, unit and data tests) into a fresh build database."""
-    for leftover in layout.build_dir.glob("*.duckdb*"):  # builds of runs that were killed
-        leftover.unlink(missing_ok=True)
+def build_marts(layout: WarehouseLayout, run_id: str, start: BuildStart | None = None) -> DbtResult:
+    """dbt build (seeds, models, unit and data tests) into this run's build database.
+
+    ``start`` says how that database begins (ipskpi.incremental.start_build): a copy of the
+    last published build, which the incremental models extend, or nothing (a full build).
+    """
     build_db = layout.build_db(run_id)
     return run_dbt(
         ["build"],
@@ -142,8 +145,7 @@ def _scorecard_stats(published: Path) -> tuple[int, int, int]:
     con = duckdb.connect(str(published), read_only=True)
     try:
         row = con.execute(
-            "select count(*), count(distinct org_code), count(distinct kpi_code) "
-            "from marts.fct_kpi_scorecard"
+            "select count(*), count(distinct org_code), count(distinct kpi_code) from marts.fct_kpi_scorecard"
         ).fetchone()
     finally:
         con.close()
@@ -151,8 +153,12 @@ def _scorecard_stats(published: Path) -> tuple[int, int, int]:
 
 
 @flow(name="ipskpi-nightly-refresh")
-def nightly_refresh(landing: str, warehouse: str) -> RefreshSummary:
-    """Refresh the warehouse from a landing folder; publish only what passes the audit."""
+def nightly_refresh(landing: str, warehouse: str, full_refresh: bool = False) -> RefreshSummary:
+    """Refresh the warehouse from a landing folder; publish only what passes the audit.
+
+    The dbt build extends the last published build (incremental models) unless
+    ``full_refresh`` is set or that build cannot be trusted (ipskpi.incremental).
+    """
     logger = get_run_logger()
     layout = WarehouseLayout(Path(warehouse).resolve())
     layout.ensure()
@@ -169,7 +175,10 @@ def nightly_refresh(landing: str, warehouse: str) -> RefreshSummary:
         summary.seconds["ingest"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        summary.dbt = build_marts(layout, run_id)
+        for leftover in layout.build_dir.glob("*.duckdb*"):  # builds of runs that were killed
+            leftover.unlink(missing_ok=True)
+        summary.build_start = start_build(layout, run_id, full_refresh)
+        summary.dbt = build_marts(layout, run_id, summary.build_start)
         summary.seconds["dbt build"] = time.perf_counter() - started
         if not summary.dbt.ok:
             summary.reason = "dbt build failed"
@@ -219,6 +228,7 @@ def nightly_refresh(landing: str, warehouse: str) -> RefreshSummary:
             _finish(layout, run_id, summary)
         else:
             write_report(summary, layout.run_dir(run_id))
+            keep_build(layout, run_id)  # the next night's build starts from this one
         layout.build_db(run_id).unlink(missing_ok=True)
     logger.info("refresh %s finished: %s %s", run_id, summary.status, summary.reason)
     if summary.status != "published":

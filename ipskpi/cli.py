@@ -38,7 +38,9 @@ def _refresh(args: argparse.Namespace) -> int:
     from ipskpi.lock import RefreshLocked
 
     try:
-        summary = nightly_refresh(landing=str(args.landing), warehouse=str(args.warehouse))
+        summary = nightly_refresh(
+            landing=str(args.landing), warehouse=str(args.warehouse), full_refresh=args.full_refresh
+        )
     except RefreshLocked as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -126,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--landing", type=Path, default=SAMPLE_LANDING, help="landing folder (default: bundled sample)"
     )
     ref.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="warehouse folder")
+    ref.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every model from nothing instead of extending the last published build",
+    )
     ref.set_defaults(func=_refresh)
 
     sv = sub.add_parser("serve", help="serve the nightly Prefect deployment (cron from prefect.yaml)")

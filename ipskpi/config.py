@@ -34,6 +34,8 @@ class WarehouseLayout:
     published.duckdb  what dashboards read; replaced atomically only after a passing audit
     generations/      the last few published files, for rollback
     runs/<run>/       the run report, audit results and Data Docs of each run
+    state/last_build.duckdb  the build behind the published data: the next run's dbt
+                      build starts from a copy of it (incremental models; ipskpi.incremental)
     """
 
     root: Path
@@ -61,6 +63,18 @@ class WarehouseLayout:
     @property
     def lock_file(self) -> Path:
         return self.root / "refresh.lock"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def last_build_db(self) -> Path:
+        return self.state_dir / "last_build.duckdb"
+
+    @property
+    def last_build_info(self) -> Path:
+        return self.state_dir / "last_build.json"
 
     def build_db(self, run_id: str) -> Path:
         return self.build_dir / f"{run_id}.duckdb"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ipskpi.audit import AuditResult
 from ipskpi.dbt_runner import DbtResult
+from ipskpi.incremental import BuildStart
 from ipskpi.ingest.provider_returns import LoadResult
 
 
@@ -31,6 +32,7 @@ class RefreshSummary:
     reports: list[Path] = field(default_factory=list)
     reason: str = ""
     notes: list[str] = field(default_factory=list)
+    build_start: BuildStart | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -77,6 +79,8 @@ class RefreshSummary:
         if self.dbt is not None:
             counts = ", ".join(f"{n} {s}" for s, n in sorted(self.dbt.counts.items()))
             lines.append(f"  dbt build {'ok' if self.dbt.ok else 'FAILED'} ({counts})")
+            if self.build_start is not None:
+                lines.append(f"            {self.build_start.describe()}")
             for f in self.dbt.failures[:10]:
                 lines.append(f"              {f['status'].upper()} {f['node']}: {f['message']}")
         if self.audit is not None:

@@ -5,7 +5,8 @@
 with
 
 versions as (
-    {{ latest_version(ref('stg_provider_returns__contacts'), ['provider_code', 'contact_id']) }}
+    select * from {{ ref('int_contacts_current') }}
+    where record_status <> 'deleted'
 ),
 
 referrals as (

@@ -5,7 +5,8 @@
 with
 
 versions as (
-    {{ latest_version(ref('stg_provider_returns__education'), ['provider_code', 'education_id']) }}
+    select * from {{ ref('int_education_current') }}
+    where record_status <> 'deleted'
 ),
 
 referrals as (

@@ -2,7 +2,8 @@
 with
 
 versions as (
-    {{ latest_version(ref('stg_provider_returns__fidelity_reviews'), ['provider_code', 'review_id']) }}
+    select * from {{ ref('int_fidelity_reviews_current') }}
+    where record_status <> 'deleted'
 ),
 
 final as (

@@ -2,7 +2,8 @@
 with
 
 versions as (
-    {{ latest_version(ref('stg_provider_returns__finance'), ['provider_code', 'financial_year', 'component']) }}
+    select * from {{ ref('int_finance_current') }}
+    where record_status <> 'deleted'
 ),
 
 final as (

@@ -5,7 +5,8 @@
 with
 
 versions as (
-    {{ latest_version(ref('stg_provider_returns__jobs'), ['provider_code', 'job_id']) }}
+    select * from {{ ref('int_jobs_current') }}
+    where record_status <> 'deleted'
 ),
 
 referrals as (

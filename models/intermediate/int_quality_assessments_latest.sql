@@ -2,7 +2,8 @@
 with
 
 versions as (
-    {{ latest_version(ref('stg_provider_returns__quality_assessments'), ['provider_code', 'assessment_date']) }}
+    select * from {{ ref('int_quality_assessments_current') }}
+    where record_status <> 'deleted'
 ),
 
 final as (

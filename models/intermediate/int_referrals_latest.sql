@@ -2,7 +2,8 @@
 with
 
 versions as (
-    {{ latest_version(ref('stg_provider_returns__referrals'), ['provider_code', 'referral_id']) }}
+    select * from {{ ref('int_referrals_current') }}
+    where record_status <> 'deleted'
 ),
 
 final as (

@@ -2,7 +2,8 @@
 with
 
 versions as (
-    {{ latest_version(ref('stg_provider_returns__staff'), ['provider_code', 'employment_specialist_id', 'staff_month']) }}
+    select * from {{ ref('int_staff_current') }}
+    where record_status <> 'deleted'
 ),
 
 final as (
