@@ -50,6 +50,7 @@ SOURCE_SCHEMAS = (
     "cqc_cmh_survey",
     "mhsds",
     "commissioner_returns",
+    "ingest",  # the load ledger (stg_ingest__load_ledger); also rejected rows and file warnings
 )
 # The published marts compared, and their grain (the unique_combination test of each).
 SCORECARDS = ("fct_kpi_scorecard", "fct_kpi_scorecard_public")
