@@ -28,9 +28,10 @@ from ipskpi.ingest.ledger import already_loaded, current_load, ensure_ledger, ha
 from ipskpi.ingest.readers import (
     StructureError,
     clean_header,
-    csv_to_table,
+    csv_header,
     frame_to_table,
     quote_ident,
+    read_csv_sql,
     read_workbook,
 )
 
@@ -190,6 +191,8 @@ def load_batch(
             _stage(con, item)
         except StructureError as exc:
             item.result = LoadResult(delivery.return_id, rel_path, "refused", message=str(exc))
+            for name in [*(f"_b_{t.name}" for t in PROVIDER_TABLES), "_b_formula_cells"]:
+                con.execute(f"delete from {name} where _seq = {seq}")
         pending.append(item)
     _refuse_provider_mismatches(con, [p for p in pending if p.result is None])
     staged = [p for p in pending if p.result is None]
@@ -234,23 +237,28 @@ def _create_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, item: _Pending) -> None:
-    """Read one delivery's tables, check its structure, and append its rows to the staging tables.
+    """Check one delivery's structure, then append its rows to the staging tables.
 
-    Raises StructureError (nothing staged) for a missing table or required column or an
-    unreadable file.
+    Raises StructureError, with nothing of the delivery staged, for a missing table or
+    required column or an unreadable file.
     """
     delivery = item.delivery
     tables = _read_tables(con, delivery, item)
     # Structure first, for every table, so that nothing is staged from a return we refuse.
     selects: dict[str, str] = {}
     for table in PROVIDER_TABLES:
-        temp, header = tables[table.name]
+        source = tables[table.name]
         file_label = item.labels[table.name]
-        mapping = clean_header(header)
+        mapping: dict[str, str] = {}
+        for name, ref in zip(source.header, source.refs, strict=True):
+            clean = name.strip().lstrip("\ufeff").strip()
+            if clean in mapping:
+                clean = f"{clean} (repeated)"
+            mapping[clean] = ref
         missing = [c for c in table.required_columns if c not in mapping]
         if missing:
             hint = ""
-            if len(header) == 1 and ";" in header[0]:
+            if len(source.header) == 1 and ";" in source.header[0]:
                 hint = " (the header looks semicolon-separated; the contract requires commas)"
             raise StructureError(f"{file_label}: missing required column(s) {', '.join(missing)}{hint}")
         for extra in sorted(set(mapping) - set(table.column_names)):
@@ -264,21 +272,38 @@ def _stage(con: duckdb.DuckDBPyConnection, item: _Pending) -> None:
             )
             item.notes.append(f"ignored unknown column {table.name}.{extra}")
         selects[table.name] = ", ".join(
-            f"nullif(trim(cast({quote_ident(mapping[c])} as varchar)), '')" if c in mapping else "null"
+            f"nullif(trim(cast({mapping[c]} as varchar)), '')" if c in mapping else "null"
             for c in table.column_names
         )
     for table in PROVIDER_TABLES:
-        temp, _ = tables[table.name]
-        con.execute(
-            f"insert into _b_{table.name} select {selects[table.name]}, {item.seq}, _row_number from {temp}"
-        )
+        source = tables[table.name]
+        try:
+            con.execute(
+                f"insert into _b_{table.name} select {selects[table.name]}, {item.seq}, "
+                f"{source.row_number} from {source.relation}"
+            )
+        except duckdb.Error as exc:
+            # DuckDB's message quotes the offending line; a line of client data stays out of logs.
+            lines = str(exc).split("Possible fixes")[0].removeprefix("Invalid Input Error: ").splitlines()
+            detail = "; ".join(x.strip() for x in lines if x.strip() and not x.startswith("Original Line"))
+            raise StructureError(f"{item.labels[table.name]} could not be read as CSV: {detail}") from exc
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where one delivered table's rows come from, in SQL, and its header as written."""
+
+    relation: str  # a table expression: read_csv(...) or a temp table
+    header: list[str]  # column names as found in the file
+    refs: list[str]  # the SQL reference of each header column in ``relation``
+    row_number: str  # SQL for the row number a person sees (header = row 1)
 
 
 def _read_tables(
     con: duckdb.DuckDBPyConnection, delivery: ReturnDelivery, item: _Pending
-) -> dict[str, tuple[str, list[str]]]:
-    """Read each contract table into a temp table; returns name -> (temp table, header)."""
-    out: dict[str, tuple[str, list[str]]] = {}
+) -> dict[str, _Source]:
+    """Locate each contract table of a delivery and read its header; rows are read when staged."""
+    out: dict[str, _Source] = {}
     if delivery.file_format == "csv":
         present = {p.stem: p for p in delivery.files() if p.suffix.lower() == ".csv"}
         missing = [t.name for t in PROVIDER_TABLES if t.name not in present]
@@ -288,9 +313,15 @@ def _read_tables(
                 f"(expected {', '.join(t.name + '.csv' for t in PROVIDER_TABLES)})"
             )
         for table in PROVIDER_TABLES:
-            temp = f"_in_{table.name}"
-            item.labels[table.name] = present[table.name].name
-            out[table.name] = (temp, csv_to_table(con, present[table.name], temp))
+            path = present[table.name]
+            item.labels[table.name] = path.name
+            header = csv_header(path)
+            out[table.name] = _Source(
+                read_csv_sql(path, len(header)),
+                header,
+                [f"c{i}" for i in range(len(header))],
+                "cast(row_number() over () + 1 as bigint)",
+            )
         return out
     workbook = read_workbook(delivery.path)
     sheets = workbook.sheets
@@ -300,8 +331,9 @@ def _read_tables(
     for table in PROVIDER_TABLES:
         temp = f"_in_{table.name}"
         item.labels[table.name] = f"{delivery.path.name}[{table.name}]"
-        out[table.name] = (temp, frame_to_table(con, sheets[table.name], temp))
-        mapping = clean_header(out[table.name][1])
+        header = frame_to_table(con, sheets[table.name], temp)
+        out[table.name] = _Source(temp, header, [quote_ident(h) for h in header], "_row_number")
+        mapping = clean_header(header)
         for row_number, raw_name, ref, formula in workbook.formulas_without_value.get(table.name, []):
             column = next((c for c, raw in mapping.items() if raw == raw_name), raw_name)
             con.execute(

@@ -213,6 +213,21 @@ def test_empty_file_is_refused(raw_con, tmp_path):
     assert "education.csv is empty" in result.message
 
 
+def test_row_with_more_fields_than_the_header_refuses_the_return_naming_the_line(raw_con, tmp_path):
+    target = write_csv_return(
+        tmp_path / "provider_returns", tables={"referrals": [referral("R1"), referral("R2")]}
+    )
+    lines = (target / "referrals.csv").read_text().splitlines()
+    lines[2] += ",surplus"
+    (target / "referrals.csv").write_text("\n".join(lines) + "\n")
+    (result,) = load(raw_con, tmp_path)
+    assert result.status == "refused"
+    assert result.message.startswith("referrals.csv could not be read as CSV: CSV Error on Line: 3")
+    assert "Expected Number of Columns: 28 Found: 29" in result.message
+    assert "surplus" not in result.message, "the offending line holds client data: not quoted"
+    assert raw_con.execute("select count(*) from provider_returns.referrals").fetchone() == (0,)
+
+
 def test_bom_and_windows_line_endings_are_tolerated(raw_con, tmp_path):
     target = write_csv_return(
         tmp_path / "provider_returns", tables={"referrals": [referral("R1"), referral("R2")]}
