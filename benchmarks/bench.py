@@ -10,9 +10,11 @@ of ``--runs`` runs:
   single process of the run: the ingest/flow process or the dbt subprocess), with the
   stage split (ingest / dbt build / audit / publish) read from the summary's "Time" line;
 - nightly increment: one new month of returns on top of the warehouse that full refresh
-  left (each run starts from a copy of it): the last month's return of every provider
-  copied as the next month (staff rows moved to the new month), so the ingest loads one
-  month and skips the rest by hash, and dbt rebuilds everything as it does every night;
+  left (each run starts from a copy of it, its state/last_build.duckdb included): the last
+  month's return of every provider copied as the next month (staff rows moved to the new
+  month), so the ingest loads one month and skips the rest by hash, and the dbt build
+  extends the last build (incremental current-version models; the period roll-ups, marts,
+  tests, audit and reports still cover the whole history);
 - floor: DuckDB alone loading the same provider-return CSVs (one ``read_csv`` over all the
   files of each table) and running the compiled SQL of every model once (staging views,
   intermediate and mart tables, in dependency order, from ``dbt compile``): no validation,
@@ -425,8 +427,8 @@ def floor_load(csv_landing: Path, raw_db: Path) -> None:
                 raise FileNotFoundError(f"no {table.name}.csv under {csv_landing}")
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             con.execute(
-                f"create or replace temp view _files as select * from read_csv([{listed}], all_varchar = true, "
-                "header = true, union_by_name = true, filename = true)"
+                f"create or replace temp view _files as select * from read_csv([{listed}], "
+                "all_varchar = true, header = true, union_by_name = true, filename = true)"
             )
             present = {r[0] for r in con.execute("describe _files").fetchall()}
             columns = [
@@ -676,7 +678,9 @@ def write_readme_table(results: dict) -> None:
 # ---------------------------------------------------------------- main
 
 
-def bench_scale(scale: int, runs: int, work: Path, parts: set[str], resume: bool = False) -> dict:
+def bench_scale(
+    scale: int, runs: int, work: Path, parts: set[str], resume: bool = False, full_runs_n: int | None = None
+) -> dict:
     print(f"scale {scale}x national", flush=True)
     landing = landing_for_scale(scale, work)
     entry: dict = {"landing": landing_stats(landing)}
@@ -686,7 +690,7 @@ def bench_scale(scale: int, runs: int, work: Path, parts: set[str], resume: bool
             shutil.rmtree(other, ignore_errors=True)
     if parts & {"full", "nightly", "floor"}:
         full_runs = []
-        for run in range(runs if "full" in parts else 1):
+        for run in range((full_runs_n or runs) if "full" in parts else 1):
             label = f"x{scale}-full-{run + 1}"
             if _saved(work, label, resume) is None:
                 shutil.rmtree(warehouse, ignore_errors=True)
@@ -714,7 +718,7 @@ def bench_scale(scale: int, runs: int, work: Path, parts: set[str], resume: bool
         }
     if "floor" in parts:
         floor_runs = []
-        for run in range(runs):
+        for run in range(full_runs_n or runs):
             label = f"x{scale}-floor-{run + 1}"
             saved = _saved(work, label, resume)
             if saved is None:
@@ -754,6 +758,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="1,2,5", help="comma-separated multiples of national (1-9)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median reported)")
     parser.add_argument(
+        "--full-runs",
+        type=int,
+        default=None,
+        help="runs of the full refresh and the floor, if fewer than --runs (they are the long ones)",
+    )
+    parser.add_argument(
         "--work", type=Path, default=Path("/tmp/ipskpi-bench"), help="where data and warehouses go"
     )
     parser.add_argument(
@@ -786,7 +796,7 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"] = machine()
     results["method"] = __doc__.strip()
     for scale in (int(s) for s in args.scales.split(",")):
-        entry = bench_scale(scale, args.runs, work, parts, args.resume)
+        entry = bench_scale(scale, args.runs, work, parts, args.resume, args.full_runs)
         results["scales"][str(scale)] = entry
         results["measured_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
