@@ -119,6 +119,8 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 BATCH_SIZE = 64
 """Deliveries validated and written together, in one transaction (about a month of returns)."""
+CHECKPOINT_THRESHOLD = "1GB"
+"""Write-ahead log size at which DuckDB checkpoints during a load (see load_provider_returns)."""
 
 
 @dataclass
@@ -152,13 +154,22 @@ def load_provider_returns(
     root = landing_root or folder.parent
     results: list[LoadResult] = []
     batch: list[ReturnDelivery] = []
-    for delivery in discover_returns(folder):
-        if len(batch) >= BATCH_SIZE or any(b.return_id == delivery.return_id for b in batch):
+    # DuckDB checkpoints (folds the write-ahead log into the file) whenever the log passes
+    # checkpoint_threshold, 16 MB by default: on a large raw layer that was most of the cost
+    # of a batch. Checkpoint once at the end instead; every batch is still committed.
+    threshold = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+    con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    try:
+        for delivery in discover_returns(folder):
+            if len(batch) >= BATCH_SIZE or any(b.return_id == delivery.return_id for b in batch):
+                results.extend(load_batch(con, batch, run_id, root))
+                batch = []
+            batch.append(delivery)
+        if batch:
             results.extend(load_batch(con, batch, run_id, root))
-            batch = []
-        batch.append(delivery)
-    if batch:
-        results.extend(load_batch(con, batch, run_id, root))
+        con.execute("checkpoint")
+    finally:
+        con.execute(f"set checkpoint_threshold = '{threshold}'")
     return results
 
 
@@ -169,6 +180,7 @@ def load_batch(
     _create_staging(con)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     pending: list[_Pending] = []
+    csv_reads: list[_CsvRead] = []
     results: dict[int, LoadResult] = {}
     for seq, delivery in enumerate(deliveries):
         rel_path = _relative(delivery.path, landing_root)
@@ -188,12 +200,11 @@ def load_batch(
             labels={},
         )
         try:
-            _stage(con, item)
+            csv_reads.extend(_stage(con, item))
         except StructureError as exc:
-            item.result = LoadResult(delivery.return_id, rel_path, "refused", message=str(exc))
-            for name in [*(f"_b_{t.name}" for t in PROVIDER_TABLES), "_b_formula_cells"]:
-                con.execute(f"delete from {name} where _seq = {seq}")
+            _refuse_staged(con, item, str(exc))
         pending.append(item)
+    _read_csvs(con, csv_reads, {item.seq: item for item in pending})
     _refuse_provider_mismatches(con, [p for p in pending if p.result is None])
     staged = [p for p in pending if p.result is None]
     con.execute("begin transaction")
@@ -236,8 +247,26 @@ def _create_staging(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _stage(con: duckdb.DuckDBPyConnection, item: _Pending) -> None:
-    """Check one delivery's structure, then append its rows to the staging tables.
+def _refuse_staged(con: duckdb.DuckDBPyConnection, item: _Pending, message: str) -> None:
+    """Refuse a delivery whole: its result says why, and none of its rows stay staged."""
+    item.result = LoadResult(item.delivery.return_id, item.rel_path, "refused", message=message)
+    for name in [*(f"_b_{t.name}" for t in PROVIDER_TABLES), "_b_formula_cells"]:
+        con.execute(f"delete from {name} where _seq = {item.seq}")
+
+
+@dataclass(frozen=True)
+class _CsvRead:
+    """One CSV file of a staged delivery, waiting to be read into its staging table."""
+
+    seq: int
+    table: str
+    path: Path
+    n_columns: int
+    select: str  # the contract columns as SQL over c0, c1, ...
+
+
+def _stage(con: duckdb.DuckDBPyConnection, item: _Pending) -> list[_CsvRead]:
+    """Check one delivery's structure, then stage its rows (workbooks) or plan their reading (CSV).
 
     Raises StructureError, with nothing of the delivery staged, for a missing table or
     required column or an unreadable file.
@@ -275,28 +304,90 @@ def _stage(con: duckdb.DuckDBPyConnection, item: _Pending) -> None:
             f"nullif(trim(cast({mapping[c]} as varchar)), '')" if c in mapping else "null"
             for c in table.column_names
         )
+    if delivery.file_format == "csv":
+        return [
+            _CsvRead(
+                item.seq,
+                table.name,
+                tables[table.name].path,
+                len(tables[table.name].header),
+                selects[table.name],
+            )
+            for table in PROVIDER_TABLES
+        ]
     for table in PROVIDER_TABLES:
         source = tables[table.name]
+        con.execute(
+            f"insert into _b_{table.name} select {selects[table.name]}, {item.seq}, "
+            f"{source.row_number} from {source.relation}"
+        )
+    return []
+
+
+def _csv_error(label: str, exc: duckdb.Error) -> str:
+    """DuckDB's CSV error, short, without the offending line (a line of client data stays out of logs)."""
+    lines = str(exc).split("Possible fixes")[0].removeprefix("Invalid Input Error: ").splitlines()
+    detail = "; ".join(x.strip() for x in lines if x.strip() and not x.startswith("Original Line"))
+    return f"{label} could not be read as CSV: {detail}"
+
+
+def _read_csvs(con: duckdb.DuckDBPyConnection, reads: list[_CsvRead], items: dict[int, _Pending]) -> None:
+    """Read the batch's CSV files into the staging tables: one multi-file read per table and layout.
+
+    Files with the same columns in the same order are read by one ``read_csv`` (DuckDB reads
+    them in parallel, in list order); each row keeps the row number it has in its own file.
+    If a group fails, its files are read one by one, so that only the return with the broken
+    file is refused (and its other tables unstaged).
+    """
+    groups: dict[tuple[str, int, str], list[_CsvRead]] = {}
+    for read in reads:
+        groups.setdefault((read.table, read.n_columns, read.select), []).append(read)
+    for (table, n_columns, select), group in groups.items():
+        group = [r for r in group if items[r.seq].result is None]
+        if not group:
+            continue
         try:
-            con.execute(
-                f"insert into _b_{table.name} select {selects[table.name]}, {item.seq}, "
-                f"{source.row_number} from {source.relation}"
-            )
-        except duckdb.Error as exc:
-            # DuckDB's message quotes the offending line; a line of client data stays out of logs.
-            lines = str(exc).split("Possible fixes")[0].removeprefix("Invalid Input Error: ").splitlines()
-            detail = "; ".join(x.strip() for x in lines if x.strip() and not x.startswith("Original Line"))
-            raise StructureError(f"{item.labels[table.name]} could not be read as CSV: {detail}") from exc
+            _insert_csvs(con, table, n_columns, select, group)
+        except duckdb.Error:
+            for read in group:
+                if items[read.seq].result is not None:
+                    continue
+                try:
+                    _insert_csvs(con, table, n_columns, select, [read])
+                except duckdb.Error as exc:
+                    _refuse_staged(con, items[read.seq], _csv_error(items[read.seq].labels[table], exc))
+
+
+def _insert_csvs(
+    con: duckdb.DuckDBPyConnection, table: str, n_columns: int, select: str, group: list[_CsvRead]
+) -> None:
+    """Append the rows of a group of same-layout CSVs of one table to its staging table."""
+    files = {str(read.path): read.seq for read in group}
+    listed = ", ".join(_sql_str(path) for path in files)
+    seqs = " ".join(f"when {_sql_str(path)} then {seq}" for path, seq in files.items())
+    con.execute(
+        f"""
+        insert into _b_{table}
+        select {select}, _seq, _row_number
+        from (
+            select *,
+                   case filename {seqs} end as _seq,
+                   cast(_scan_row - min(_scan_row) over (partition by filename) + 2 as bigint) as _row_number
+            from (select *, row_number() over () as _scan_row from {read_csv_sql(listed, n_columns)})
+        )
+        """
+    )
 
 
 @dataclass(frozen=True)
 class _Source:
     """Where one delivered table's rows come from, in SQL, and its header as written."""
 
-    relation: str  # a table expression: read_csv(...) or a temp table
+    relation: str  # a table expression (a temp table); empty for a CSV, read later with its batch
     header: list[str]  # column names as found in the file
     refs: list[str]  # the SQL reference of each header column in ``relation``
     row_number: str  # SQL for the row number a person sees (header = row 1)
+    path: Path | None = None  # the CSV file
 
 
 def _read_tables(
@@ -316,12 +407,7 @@ def _read_tables(
             path = present[table.name]
             item.labels[table.name] = path.name
             header = csv_header(path)
-            out[table.name] = _Source(
-                read_csv_sql(path, len(header)),
-                header,
-                [f"c{i}" for i in range(len(header))],
-                "cast(row_number() over () + 1 as bigint)",
-            )
+            out[table.name] = _Source("", header, [f"c{i}" for i in range(len(header))], "", path)
         return out
     workbook = read_workbook(delivery.path)
     sheets = workbook.sheets
@@ -388,33 +474,37 @@ def _refuse_provider_mismatches(con: duckdb.DuckDBPyConnection, staged: list[_Pe
 
 
 def _register_batch(con: duckdb.DuckDBPyConnection, staged: list[_Pending]) -> None:
-    """Temp tables ``_batch`` (one row per staged delivery) and ``_batch_labels`` (file per table)."""
-    con.execute(
-        """create or replace temp table _batch (_seq integer, _b_load_id varchar, _b_provider varchar,
-           _b_month varchar, _b_month_end date, _b_hash varchar, _b_previous varchar, _b_path varchar)"""
-    )
-    con.executemany(
-        "insert into _batch values (?, ?, ?, ?, cast(? as date), ?, ?, ?)",
-        [
-            [
-                p.seq,
-                p.load_id,
-                p.delivery.provider_code,
-                p.delivery.return_month,
-                _month_end(p.delivery.return_month),
-                p.file_hash,
-                p.previous,
-                p.rel_path,
-            ]
-            for p in staged
-        ],
+    """Temp tables ``_batch`` (one row per staged delivery) and ``_batch_labels`` (file per table).
+
+    Written as one VALUES list each: DuckDB's executemany runs a statement per row.
+    """
+
+    def text(value: str | None) -> str:
+        return "null" if value is None else _sql_str(value)
+
+    rows = ", ".join(
+        f"({p.seq}, {text(p.load_id)}, {text(p.delivery.provider_code)}, {text(p.delivery.return_month)}, "
+        f"date '{_month_end(p.delivery.return_month)}', {text(p.file_hash)}, {text(p.previous)}, "
+        f"{text(p.rel_path)})"
+        for p in staged
     )
     con.execute(
-        "create or replace temp table _batch_labels (_seq integer, table_name varchar, file_label varchar)"
+        f"""create or replace temp table _batch as
+            select cast(_seq as integer) as _seq, cast(_b_load_id as varchar) as _b_load_id,
+                   cast(_b_provider as varchar) as _b_provider, cast(_b_month as varchar) as _b_month,
+                   cast(_b_month_end as date) as _b_month_end, cast(_b_hash as varchar) as _b_hash,
+                   cast(_b_previous as varchar) as _b_previous, cast(_b_path as varchar) as _b_path
+            from (values {rows}) as t(_seq, _b_load_id, _b_provider, _b_month, _b_month_end,
+                                      _b_hash, _b_previous, _b_path)"""
     )
-    con.executemany(
-        "insert into _batch_labels values (?, ?, ?)",
-        [[p.seq, name, label] for p in staged for name, label in p.labels.items()],
+    labels = ", ".join(
+        f"({p.seq}, {text(name)}, {text(label)})" for p in staged for name, label in p.labels.items()
+    )
+    con.execute(
+        f"""create or replace temp table _batch_labels as
+            select cast(_seq as integer) as _seq, cast(table_name as varchar) as table_name,
+                   cast(file_label as varchar) as file_label
+            from (values {labels}) as t(_seq, table_name, file_label)"""
     )
 
 

@@ -44,18 +44,18 @@ def csv_header(path: Path) -> list[str]:
     return header
 
 
-def read_csv_sql(path: Path, n_columns: int) -> str:
-    """DuckDB ``read_csv`` of one CSV as text, header skipped, columns named c0, c1, ... by position.
+def read_csv_sql(files_sql: str, n_columns: int) -> str:
+    """DuckDB ``read_csv`` of CSVs as text, headers skipped, columns named c0, c1, ... by position.
 
+    ``files_sql`` is a comma-separated list of quoted paths; the result has ``filename``.
     A row with more fields than the header makes the read fail (the return is refused,
     naming the line); a row with fewer is padded with empty values.
     """
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns))
-    quoted = "'" + str(path).replace("'", "''") + "'"
     # The dialect is the contract's, so nothing is sniffed: that halves the cost of a read.
     return (
-        f"read_csv({quoted}, header = true, delim = ',', quote = '\"', escape = '\"', "
-        f"null_padding = true, auto_detect = false, columns = {{{columns}}})"
+        f"read_csv([{files_sql}], header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"null_padding = true, auto_detect = false, columns = {{{columns}}}, filename = true)"
     )
 
 

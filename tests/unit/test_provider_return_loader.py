@@ -214,18 +214,23 @@ def test_empty_file_is_refused(raw_con, tmp_path):
 
 
 def test_row_with_more_fields_than_the_header_refuses_the_return_naming_the_line(raw_con, tmp_path):
+    """Returns of one batch are read together; the broken one is refused and the others load."""
     target = write_csv_return(
         tmp_path / "provider_returns", tables={"referrals": [referral("R1"), referral("R2")]}
     )
+    write_csv_return(tmp_path / "provider_returns", provider="TST02", tables={"referrals": [referral("R1")]})
     lines = (target / "referrals.csv").read_text().splitlines()
     lines[2] += ",surplus"
     (target / "referrals.csv").write_text("\n".join(lines) + "\n")
-    (result,) = load(raw_con, tmp_path)
+    result, other = load(raw_con, tmp_path)
+    assert (other.status, other.rows_loaded) == ("loaded", 1)
     assert result.status == "refused"
     assert result.message.startswith("referrals.csv could not be read as CSV: CSV Error on Line: 3")
     assert "Expected Number of Columns: 28 Found: 29" in result.message
     assert "surplus" not in result.message, "the offending line holds client data: not quoted"
-    assert raw_con.execute("select count(*) from provider_returns.referrals").fetchone() == (0,)
+    assert raw_con.execute("select distinct provider_code from provider_returns.referrals").fetchall() == [
+        ("TST02",)
+    ]
 
 
 def test_bom_and_windows_line_endings_are_tolerated(raw_con, tmp_path):
