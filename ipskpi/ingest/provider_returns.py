@@ -1,15 +1,18 @@
 """Load provider returns (CSV folders or XLSX workbooks) into the raw layer, set-based.
 
-Steps for one return:
-1. Find it: ``<PROVIDER>_<YYYY-MM>/`` (a folder of CSVs) or ``<PROVIDER>_<YYYY-MM>.xlsx``.
+Steps, for a batch of up to BATCH_SIZE returns (oldest month first):
+1. Find each: ``<PROVIDER>_<YYYY-MM>/`` (a folder of CSVs) or ``<PROVIDER>_<YYYY-MM>.xlsx``.
 2. Hash its bytes; the same bytes loaded before change nothing (ledger status ``skipped``).
-3. Read each table as text; refuse the whole return for a structural fault (missing
-   table or required column, unreadable file, provider code different from the name).
-4. Validate every row against the contract in SQL; rows breaking a rule go to
-   ``ingest.rejected_rows`` with file, row, column, value and reason; the rest load.
+3. Check its structure and refuse the whole return for a fault (missing table or required
+   column, unreadable file, provider code different from the name); stage the rows of
+   the others as text (one multi-file ``read_csv`` per table for the batch's CSVs).
+4. Validate every staged row against the contract in SQL, one statement per rule for the
+   whole batch; rows breaking a rule go to ``ingest.rejected_rows`` with file, row,
+   column, value and reason; the rest load. Rules across returns (orphan referrals,
+   contacts before their referral) see exactly what loading one return at a time would.
 5. A re-sent return for the same provider and month supersedes the earlier copy in full
    (its rows stay in raw for history, flagged ``_is_superseded``).
-All of one return's writes happen in one transaction: a crash leaves no half return.
+All of a batch's writes happen in one transaction: a crash leaves no half return.
 """
 
 from __future__ import annotations
