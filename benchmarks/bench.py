@@ -62,6 +62,9 @@ RESULTS = HERE / "results.json"
 README = HERE / "README.md"
 BIN = Path(sys.executable).parent
 PUBLIC_FOLDERS = ("commissioner_returns", "nomis_aps", "dwp_esa", "cqc_cmh_survey", "mhsds")
+# Copied from the pipeline's raw layer into the floor's (untimed): the public sources, and the
+# load ledger that stg_ingest__load_ledger reads.
+COPIED_SCHEMAS = (*PUBLIC_FOLDERS, "ingest")
 TIME_LINE = re.compile(r"^\s*Time\s+(.*)$", re.M)
 ROWS_LINE = re.compile(r"^\s*Rows\s+([\d,]+) loaded", re.M)
 STATUS_LINE = re.compile(r"IPS KPI refresh \S+: (\w+)")
@@ -513,7 +516,7 @@ def _copy_public(pipeline_raw: Path, raw_db: Path) -> None:
         con.execute(f"attach '{pipeline_raw}' as pipeline (read_only)")
         for schema, table in con.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = 'pipeline' "
-            f"and schema_name in ({', '.join(repr(s) for s in PUBLIC_FOLDERS)})"
+            f"and schema_name in ({', '.join(repr(s) for s in COPIED_SCHEMAS)})"
         ).fetchall():
             con.execute(f"create schema if not exists {schema}")
             con.execute(
