@@ -85,7 +85,11 @@ def run_dbt(
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     result = DbtResult(command=command, returncode=completed.returncode)
     result.log_tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-40:])
-    results_path = (target_path or PROJECT_DIR / "target") / "run_results.json"
+    return read_run_results(result, (target_path or PROJECT_DIR / "target") / "run_results.json")
+
+
+def read_run_results(result: DbtResult, results_path: Path) -> DbtResult:
+    """Count the nodes of a dbt run by status and keep the errors and failures (run_results.json)."""
     if results_path.exists():
         data = json.loads(results_path.read_text())
         for node in data.get("results", []):

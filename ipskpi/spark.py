@@ -25,7 +25,6 @@ SparkSession it finds). Needs the ``spark`` dependency group and Java 17.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -40,7 +39,7 @@ import jinja2
 import yaml
 
 from ipskpi.config import PROFILES_DIR, PROJECT_DIR
-from ipskpi.dbt_runner import DbtResult, run_dbt
+from ipskpi.dbt_runner import DbtResult, read_run_results, run_dbt
 
 # The raw schemas the dbt sources read (models/staging/<source>/_<source>__sources.yml).
 SOURCE_SCHEMAS = (
@@ -172,21 +171,7 @@ def _results(command: list[str], completed: subprocess.CompletedProcess, target_
     """A DbtResult from a finished dbt process and its run_results.json (as ipskpi.dbt_runner reads it)."""
     result = DbtResult(command=command, returncode=completed.returncode)
     result.log_tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-40:])
-    results_path = target_path / "run_results.json"
-    if results_path.exists():
-        for node in json.loads(results_path.read_text()).get("results", []):
-            status = node.get("status")
-            result.counts[status] = result.counts.get(status, 0) + 1
-            if status in ("error", "fail"):
-                result.failures.append(
-                    {
-                        "node": node.get("unique_id"),
-                        "status": status,
-                        "message": node.get("message"),
-                        "failures": node.get("failures"),
-                    }
-                )
-    return result
+    return read_run_results(result, target_path / "run_results.json")
 
 
 def build_on_spark(
