@@ -21,7 +21,7 @@ from prefect import flow, get_run_logger, task
 
 from ipskpi import history
 from ipskpi.audit import AuditResult, run_audit
-from ipskpi.config import WarehouseLayout
+from ipskpi.config import WarehouseLayout, duckdb_settings
 from ipskpi.dbt_runner import DbtResult, run_dbt
 from ipskpi.incremental import BuildStart, keep_build, start_build
 from ipskpi.ingest.nomis import FetchResult, fetch_nm_17_5
@@ -60,7 +60,7 @@ def fetch_public_extracts(landing: Path) -> str:
 @task(name="ingest-landing")
 def ingest_landing(landing: Path, raw_db: Path, run_id: str) -> list[LoadResult]:
     """Load every delivery in the landing folder into the raw layer (idempotent)."""
-    con = duckdb.connect(str(raw_db))
+    con = duckdb.connect(str(raw_db), config=duckdb_settings())
     try:
         results = load_provider_returns(con, landing / "provider_returns", run_id, landing)
         results += load_public_sources(con, landing, run_id)

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from ipskpi.config import EXPECTATIONS_DIR
+from ipskpi.config import EXPECTATIONS_DIR, duckdb_settings
 from ipskpi.failpoints import failpoint
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def run_audit(
         pass
     datasource = context.data_sources.add_or_update_pandas("ipskpi_build")
 
-    con = duckdb.connect(str(build_db), read_only=True)
+    con = duckdb.connect(str(build_db), read_only=True, config=duckdb_settings())
     has_published = published_db is not None and published_db.exists()
     if has_published:
         con.execute(f"attach '{published_db}' as published (read_only)")

@@ -17,6 +17,17 @@ SAMPLE_LANDING = PROJECT_DIR / "data" / "sample" / "landing"
 DEFAULT_WAREHOUSE = Path(os.environ.get("IPSKPI_WAREHOUSE", PROJECT_DIR / "warehouse"))
 
 
+def duckdb_settings() -> dict[str, str]:
+    """DuckDB settings for the pipeline's own heavy connections (ingest, audit).
+
+    ``IPSKPI_DUCKDB_MEMORY_LIMIT`` (e.g. ``4GB``) caps DuckDB's memory, which otherwise
+    defaults to 80% of the machine's; the dbt profile reads the same variable, so one
+    setting caps every stage. DuckDB spills to a temporary folder beside the database file.
+    """
+    limit = os.environ.get("IPSKPI_DUCKDB_MEMORY_LIMIT", "").strip()
+    return {"memory_limit": limit} if limit else {}
+
+
 def prefect_defaults() -> None:
     """Settings that make Prefect's temporary local server reliable on small machines."""
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
