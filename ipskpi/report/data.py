@@ -90,6 +90,33 @@ def _date(value: object) -> date:
     return pd.Timestamp(value).date()
 
 
+CELL_COLUMNS = (
+    "org_code",
+    "kpi_code",
+    "period_type",
+    "period_start",
+    "period_end",
+    "breakdown_type",
+    "breakdown_value",
+    "numerator",
+    "denominator",
+    "value",
+    "target_min",
+    "target_max",
+    "target_status",
+    "is_suppressed",
+)
+DATE_COLUMNS = ("period_start", "period_end")
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[object]:
+    """A column as Python values: nulls (None, NaN, NaT) as None, date columns as dates."""
+    column = frame[name]
+    if name in DATE_COLUMNS:
+        return pd.to_datetime(column).dt.date.tolist()
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
 def _locate(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """The qualified name of a table in the published file (main, or a marts schema)."""
     rows = con.execute(
@@ -132,23 +159,28 @@ class PublishedData:
         self._by_kpi_org: dict[tuple[str, str], list[Cell]] = {}
         self._categories: dict[tuple[str, str, str, date], set[str]] = {}
         self._period_starts: dict[str, set[date]] = {}
+        self._period_ends: dict[tuple[str, date], date] = {}
         self.kpis_with_status: set[str] = set()
-        for row in scorecard.itertuples(index=False):
+        # Whole columns converted at once (nulls to None, dates to date): a national scorecard
+        # has hundreds of thousands of rows, too many to convert value by value.
+        columns = {name: _column(scorecard, name) for name in CELL_COLUMNS}
+        for values in zip(*(columns[name] for name in CELL_COLUMNS), strict=True):
+            row = dict(zip(CELL_COLUMNS, values, strict=True))
             cell = Cell(
-                org_code=row.org_code,
-                kpi_code=row.kpi_code,
-                period_type=row.period_type,
-                period_start=_date(row.period_start),
-                period_end=_date(row.period_end),
-                breakdown_type=_none(row.breakdown_type),  # type: ignore[arg-type]
-                breakdown_value=_none(row.breakdown_value),  # type: ignore[arg-type]
-                numerator=_float(row.numerator),
-                denominator=_float(row.denominator),
-                value=_float(row.value),
-                target_min=_float(row.target_min),
-                target_max=_float(row.target_max),
-                target_status=_none(row.target_status),  # type: ignore[arg-type]
-                is_suppressed=bool(_none(row.is_suppressed) or False),
+                org_code=row["org_code"],
+                kpi_code=row["kpi_code"],
+                period_type=row["period_type"],
+                period_start=row["period_start"],
+                period_end=row["period_end"],
+                breakdown_type=row["breakdown_type"],
+                breakdown_value=row["breakdown_value"],
+                numerator=_float(row["numerator"]),
+                denominator=_float(row["denominator"]),
+                value=_float(row["value"]),
+                target_min=_float(row["target_min"]),
+                target_max=_float(row["target_max"]),
+                target_status=row["target_status"],
+                is_suppressed=bool(row["is_suppressed"] or False),
             )
             key = (
                 cell.org_code,
@@ -161,6 +193,7 @@ class PublishedData:
             self._cells[key] = cell
             self._by_kpi_org.setdefault((cell.kpi_code, cell.org_code), []).append(cell)
             self._period_starts.setdefault(cell.period_type, set()).add(cell.period_start)
+            self._period_ends.setdefault((cell.period_type, cell.period_start), cell.period_end)
             if cell.breakdown_type is not None and cell.breakdown_value is not None:
                 self._categories.setdefault(
                     (cell.kpi_code, cell.breakdown_type, cell.period_type, cell.period_start), set()
@@ -173,6 +206,16 @@ class PublishedData:
         self._orgs = {o for _, o in self._by_kpi_org}
         as_of = scorecard["as_of_date"].dropna() if "as_of_date" in scorecard else pd.Series([], dtype=object)
         self.as_of_date: date | None = _date(as_of.max()) if len(as_of) else None
+        self._provider_codes = sorted(
+            str(r) for r in scorecard.loc[scorecard["org_level"] == "provider", "org_code"].dropna().unique()
+        )
+        self._period_complete: dict[tuple[str, date], bool] = {}
+        if not periods.empty and "is_complete" in periods:
+            starts = _column(periods, "period_start")
+            for period_type, start, complete in zip(
+                periods["period_type"], starts, periods["is_complete"], strict=True
+            ):
+                self._period_complete.setdefault((period_type, start), bool(complete))
 
     # --- catalogue -------------------------------------------------------------------
     def kpi(self, kpi_code: str) -> Kpi:
@@ -237,26 +280,15 @@ class PublishedData:
         return sorted(self._period_starts.get(period_type, set()))
 
     def period_complete(self, period_type: str, period_start: date) -> bool:
-        if self.periods.empty or "is_complete" not in self.periods:
-            return True
-        rows = self.periods[
-            (self.periods["period_type"] == period_type)
-            & (pd.to_datetime(self.periods["period_start"]).dt.date == period_start)
-        ]
-        return bool(rows["is_complete"].iloc[0]) if len(rows) else True
+        return self._period_complete.get((period_type, period_start), True)
 
     def period_end(self, period_type: str, period_start: date) -> date | None:
-        rows = self.scorecard[
-            (self.scorecard["period_type"] == period_type)
-            & (pd.to_datetime(self.scorecard["period_start"]).dt.date == period_start)
-        ]
-        return _date(rows["period_end"].iloc[0]) if len(rows) else None
+        return self._period_ends.get((period_type, period_start))
 
     # --- organisations -----------------------------------------------------------------
     def provider_codes(self) -> list[str]:
         """Providers with rows in the public scorecard."""
-        rows = self.scorecard.loc[self.scorecard["org_level"] == "provider", "org_code"].dropna().unique()
-        return sorted(str(r) for r in rows)
+        return list(self._provider_codes)
 
     def has_england(self) -> bool:
         return ENGLAND in self._orgs
