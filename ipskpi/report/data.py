@@ -7,7 +7,7 @@ may read the public marts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 
@@ -90,30 +90,18 @@ def _date(value: object) -> date:
     return pd.Timestamp(value).date()
 
 
-CELL_COLUMNS = (
-    "org_code",
-    "kpi_code",
-    "period_type",
-    "period_start",
-    "period_end",
-    "breakdown_type",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-    "target_min",
-    "target_max",
-    "target_status",
-    "is_suppressed",
-)
+CELL_COLUMNS = tuple(f.name for f in fields(Cell))  # the scorecard columns a Cell is built from
 DATE_COLUMNS = ("period_start", "period_end")
+NUMBER_COLUMNS = ("numerator", "denominator", "value", "target_min", "target_max")
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[object]:
-    """A column as Python values: nulls (None, NaN, NaT) as None, date columns as dates."""
+    """A column as Python values: nulls (None, NaN, NaT) as None, dates as dates, numbers as floats."""
     column = frame[name]
     if name in DATE_COLUMNS:
         return pd.to_datetime(column).dt.date.tolist()
+    if name in NUMBER_COLUMNS:
+        return [None if v != v else v for v in column.astype("float64").tolist()]  # NaN != NaN
     return column.astype(object).where(column.notna(), None).tolist()
 
 
@@ -165,23 +153,7 @@ class PublishedData:
         # has hundreds of thousands of rows, too many to convert value by value.
         columns = {name: _column(scorecard, name) for name in CELL_COLUMNS}
         for values in zip(*(columns[name] for name in CELL_COLUMNS), strict=True):
-            row = dict(zip(CELL_COLUMNS, values, strict=True))
-            cell = Cell(
-                org_code=row["org_code"],
-                kpi_code=row["kpi_code"],
-                period_type=row["period_type"],
-                period_start=row["period_start"],
-                period_end=row["period_end"],
-                breakdown_type=row["breakdown_type"],
-                breakdown_value=row["breakdown_value"],
-                numerator=_float(row["numerator"]),
-                denominator=_float(row["denominator"]),
-                value=_float(row["value"]),
-                target_min=_float(row["target_min"]),
-                target_max=_float(row["target_max"]),
-                target_status=row["target_status"],
-                is_suppressed=bool(row["is_suppressed"] or False),
-            )
+            cell = Cell(*values[:-1], is_suppressed=bool(values[-1] or False))
             key = (
                 cell.org_code,
                 cell.kpi_code,
