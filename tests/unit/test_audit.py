@@ -64,3 +64,31 @@ def test_suite_with_unknown_expectation_or_bad_query_blocks_publishing(tmp_path)
     result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=suites)
     assert not result.passed
     assert {e.suite for e in result.errors} == {"typo", "bad_sql"}
+
+
+def test_landing_suite_names_a_record_for_each_bad_value_in_the_raw_layer(tmp_path):
+    """The shipped landing suite reads distinct values, yet still fails on one bad row and names it."""
+    from ipskpi.audit import load_suites
+
+    raw = tmp_path / "raw.duckdb"
+    con = duckdb.connect(str(raw))
+    con.execute("create schema provider_returns")
+    con.execute(
+        "create table provider_returns.referrals as select * from (values "
+        "('RX4', 'R1', '30', 'Y', false), ('RX4', 'R2', '30', 'Y', false), ('RX4', 'R3', '120', 'Y', false), "
+        "('RX4', 'R4', '150', 'N', true)) "
+        "as v(provider_code, referral_id, age_at_referral, accepted, _is_superseded)"
+    )
+    con.execute(
+        "create table provider_returns.jobs as select * from (values "
+        "('RX4', 'J1', '16', 'Y', false), ('RX4', 'J2', '0', 'Y', false), ('RX4', null, '16', 'Y', false)) "
+        "as v(provider_code, job_id, hours_per_week, worked_4_hours, _is_superseded)"
+    )
+    con.close()
+    (suite,) = [s for s in load_suites() if s["name"] == "landing__provider_returns"]
+    result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=[suite], raw_db=raw)
+    failed = {e.column: e for e in result.errors}
+    assert set(failed) == {"age", "hours", "record_id"}, failed
+    assert [r["record_id"] for r in failed["age"].unexpected_rows] == ["R3"]  # R4 is superseded
+    assert [r["record_id"] for r in failed["hours"].unexpected_rows] == ["J2"]
+    assert failed["record_id"].unexpected_count == 1
