@@ -659,6 +659,10 @@ def render_table(results: dict) -> str:
                 continue
             m = summarise(entry[kind]["runs"])
             rows = entry[kind]["runs"][0].get("rows_loaded")
+            if m["wall_s"] is None or rows is None:  # a run that did not finish: no stage split
+                unfinished = kind.replace("_", " ") + ": did not finish"
+                lines.append(f"| {scale}x | {size} | | {unfinished} | | | | | | | | | |")
+                continue
             label = kind.replace("_", " ") + (f" (+{entry[kind]['new_month']})" if kind == "nightly" else "")
             ratio = f"{m['wall_s'] / floor['floor_s']:.1f}x" if floor and kind == "full_refresh" else ""
             other = f" ({', '.join(m['other_stage_names'])})" if m["other_stage_names"] else ""
