@@ -83,9 +83,16 @@ def run_dbt(
         process.kill()
         failpoint("during_dbt")
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    return process_result(command, completed, (target_path or PROJECT_DIR / "target") / "run_results.json")
+
+
+def process_result(
+    command: list[str], completed: subprocess.CompletedProcess, results_path: Path
+) -> DbtResult:
+    """A DbtResult from a finished dbt process: its exit code, log tail and run_results.json."""
     result = DbtResult(command=command, returncode=completed.returncode)
     result.log_tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-40:])
-    return read_run_results(result, (target_path or PROJECT_DIR / "target") / "run_results.json")
+    return read_run_results(result, results_path)
 
 
 def read_run_results(result: DbtResult, results_path: Path) -> DbtResult:

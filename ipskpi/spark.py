@@ -39,7 +39,7 @@ import jinja2
 import yaml
 
 from ipskpi.config import PROFILES_DIR, PROJECT_DIR
-from ipskpi.dbt_runner import DbtResult, read_run_results, run_dbt
+from ipskpi.dbt_runner import DbtResult, process_result, run_dbt
 
 # The raw schemas the dbt sources read (models/staging/<source>/_<source>__sources.yml).
 SOURCE_SCHEMAS = (
@@ -167,13 +167,6 @@ def _run_dbt_on_spark(parquet_dir: Path, spark_dir: Path, dbt_args: list[str]) -
     return 0 if outcome.success else 1
 
 
-def _results(command: list[str], completed: subprocess.CompletedProcess, target_path: Path) -> DbtResult:
-    """A DbtResult from a finished dbt process and its run_results.json (as ipskpi.dbt_runner reads it)."""
-    result = DbtResult(command=command, returncode=completed.returncode)
-    result.log_tail = "\n".join((completed.stdout + completed.stderr).splitlines()[-40:])
-    return read_run_results(result, target_path / "run_results.json")
-
-
 def build_on_spark(
     parquet_dir: Path,
     spark_dir: Path,
@@ -201,7 +194,7 @@ def build_on_spark(
         os.environ, IPSKPI_SPARK_DIR=str(spark_dir), DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1"
     )
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    return _results(command, completed, target_path)
+    return process_result(command, completed, target_path / "run_results.json")
 
 
 def build_on_duckdb(

@@ -125,9 +125,7 @@ class PublishedData:
         providers: pd.DataFrame,
         periods: pd.DataFrame,
     ) -> None:
-        self.scorecard = scorecard
         self.providers = providers
-        self.periods = periods
         self._kpis: dict[str, Kpi] = {}
         for row in kpis.to_dict("records"):
             self._kpis[row["kpi_code"]] = Kpi(
