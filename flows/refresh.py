@@ -13,7 +13,7 @@ import os
 import shutil
 import time
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,6 +24,13 @@ from ipskpi.audit import AuditResult, run_audit
 from ipskpi.config import WarehouseLayout, duckdb_settings
 from ipskpi.dbt_runner import DbtResult, run_dbt
 from ipskpi.incremental import BuildStart, keep_build, start_build
+from ipskpi.ingest.landing import (
+    PROVIDER_RETURNS,
+    LandingError,
+    check_landing,
+    known_provider_codes,
+    record_entries,
+)
 from ipskpi.ingest.nomis import FetchResult, fetch_nm_17_5
 from ipskpi.ingest.provider_returns import LoadResult, load_provider_returns
 from ipskpi.ingest.public_sources import load_public_sources
@@ -59,14 +66,35 @@ def fetch_public_extracts(landing: Path) -> str:
 
 @task(name="ingest-landing")
 def ingest_landing(landing: Path, raw_db: Path, run_id: str) -> list[LoadResult]:
-    """Load every delivery in the landing folder into the raw layer (idempotent)."""
+    """Load every delivery in the landing folder into the raw layer (idempotent).
+
+    Every entry of the landing gets a ledger row (ipskpi.ingest.landing). Raises LandingError,
+    before anything is loaded, for a landing that holds returns at its top level or nothing
+    the refresh reads, and after the walk when no provider return was ever loaded.
+    """
+    root, top_level = check_landing(landing)
     con = duckdb.connect(str(raw_db), config=duckdb_settings())
     try:
-        results = load_provider_returns(con, landing / "provider_returns", run_id, landing)
-        results += load_public_sources(con, landing, run_id)
+        results = record_entries(con, top_level, run_id)
+        results += load_provider_returns(
+            con, root / PROVIDER_RETURNS, run_id, root, known_provider_codes(), date.today()
+        )
+        results += load_public_sources(con, root, run_id)
         history.record_loads(con, run_id, results)
+        ever = con.execute(
+            "select count(*) from ingest.load_ledger where source = ? and status in ('loaded', 'superseded')",
+            [PROVIDER_RETURNS],
+        ).fetchone()[0]
     finally:
         con.close()
+    if not ever:
+        seen = [r for r in results if r.source == PROVIDER_RETURNS]
+        found = ", ".join(f"{r.file_path} ({r.status.replace('_', ' ')})" for r in seen[:5])
+        raise LandingError(
+            f"{root / PROVIDER_RETURNS} holds no provider return that could be loaded "
+            f"(found: {found or 'nothing'}); a return is a folder <PROVIDER>_<YYYY-MM>/ of CSVs "
+            "or a workbook <PROVIDER>_<YYYY-MM>.xlsx"
+        )
     return results
 
 
@@ -171,7 +199,14 @@ def nightly_refresh(landing: str, warehouse: str, full_refresh: bool = False) ->
 
         started = time.perf_counter()
         summary.notes.append(fetch_public_extracts(summary.landing))
-        summary.loads = ingest_landing(summary.landing, layout.raw_db, run_id)
+        try:
+            summary.loads = ingest_landing(summary.landing, layout.raw_db, run_id)
+        except LandingError as exc:
+            summary.reason = "landing not usable"
+            summary.notes.append(f"LANDING {exc}")
+            _finish(layout, run_id, summary)
+            logger.info("refresh %s finished: blocked, %s", run_id, exc)
+            raise RefreshBlocked(summary) from exc
         summary.seconds["ingest"] = time.perf_counter() - started
 
         started = time.perf_counter()

@@ -56,6 +56,7 @@ create table if not exists ops.load_summary (
     rows_rejected bigint,
     message varchar
 );
+alter table ops.load_summary add column if not exists warnings varchar;
 """
 
 
@@ -82,8 +83,19 @@ def record_loads(con: duckdb.DuckDBPyConnection, run_id: str, results: list) -> 
     ensure_history(con)
     for r in results:
         con.execute(
-            "insert into ops.load_summary values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, r.source, r.return_id, r.file_path, r.status, r.rows_loaded, r.rows_rejected, r.message],
+            """insert into ops.load_summary (run_id, source, return_id, file_path, status, rows_loaded,
+               rows_rejected, message, warnings) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                run_id,
+                r.source,
+                r.return_id,
+                r.file_path,
+                r.status,
+                r.rows_loaded,
+                r.rows_rejected,
+                r.message,
+                "; ".join(r.warnings) or None,
+            ],
         )
 
 

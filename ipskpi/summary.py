@@ -12,6 +12,9 @@ from ipskpi.dbt_runner import DbtResult
 from ipskpi.incremental import BuildStart
 from ipskpi.ingest.provider_returns import LoadResult
 
+MAX_WARNING_LINES = 12
+"""File warnings printed in the summary; the run report lists them all."""
+
 
 @dataclass
 class RefreshSummary:
@@ -47,6 +50,16 @@ class RefreshSummary:
     def rows_rejected(self) -> int:
         return sum(r.rows_rejected for r in self.loads)
 
+    def unused_sources(self) -> list[str]:
+        """Sources with files tonight none of which gave a usable row (loaded rows, or was unchanged)."""
+        files: Counter = Counter()
+        used: Counter = Counter()
+        for r in self.loads:
+            if r.status in ("loaded", "refused", "skipped"):
+                files[r.source] += 1
+                used[r.source] += r.status == "skipped" or (r.status == "loaded" and r.rows_loaded > 0)
+        return sorted(source for source in files if not used[source])
+
     def rejected_by_rule(self) -> Counter:
         counts: Counter = Counter()
         for r in self.loads:
@@ -59,7 +72,9 @@ class RefreshSummary:
             f"IPS KPI refresh {self.run_id}: {self.status.upper()}"
             + (f" ({self.reason})" if self.reason else ""),
             f"  Files     {by_status.get('loaded', 0)} loaded, {by_status.get('refused', 0)} refused, "
-            f"{by_status.get('skipped', 0)} unchanged since an earlier load (skipped)",
+            f"{by_status.get('skipped', 0)} unchanged since an earlier load (skipped), "
+            f"{by_status.get('not_recognised', 0)} not recognised, {by_status.get('ignored', 0)} ignored "
+            f"({len(self.loads)} in the landing)",
             f"  Rows      {self.rows_loaded:,} loaded, {self.rows_rejected:,} rejected",
         ]
         by_source = Counter(r.source for r in self.loads if r.status == "loaded")
@@ -74,6 +89,26 @@ class RefreshSummary:
         for r in self.loads:
             if r.status == "refused":
                 lines.append(f"            REFUSED {r.file_path}: {r.message}")
+        for r in self.loads:
+            if r.status == "not_recognised":
+                lines.append(f"            NOT RECOGNISED {r.file_path}: {r.message}")
+        for source in self.unused_sources():
+            lines.append(
+                f"            WARNING source {source}: no row of any of its files was used tonight "
+                "(its indicators are missing from the scorecard)"
+            )
+        warned: dict[str, list[str]] = {}  # the same warning for many files is one line
+        for r in self.loads:
+            for w in r.warnings:
+                warned.setdefault(w, []).append(r.file_path)
+        for w, files in list(warned.items())[:MAX_WARNING_LINES]:
+            more = f" and {len(files) - 1} more file(s)" if len(files) > 1 else ""
+            lines.append(f"            WARNING {files[0]}{more}: {w}")
+        if len(warned) > MAX_WARNING_LINES:
+            lines.append(
+                f"            ... and {len(warned) - MAX_WARNING_LINES} more file warning(s): "
+                "see the run report"
+            )
         for note in self.notes:
             lines.append(f"  Note      {note}")
         if self.dbt is not None:
@@ -147,13 +182,24 @@ def write_report(summary: RefreshSummary, run_dir: Path) -> Path:
     parts += [
         "## Files",
         "",
-        "| file | status | rows loaded | rows rejected | note |",
-        "|---|---|---|---|---|",
+        "Every entry of the landing: loaded, refused (the rule), skipped (unchanged since an earlier",
+        "load), not_recognised (what would be read) or ignored (hidden, partial or the manifest).",
+        "",
+        "| file | status | rows loaded | rows rejected | note | warnings |",
+        "|---|---|---|---|---|---|",
     ]
     for r in summary.loads:
-        parts.append(f"| {r.file_path} | {r.status} | {r.rows_loaded} | {r.rows_rejected} | {r.message} |")
+        parts.append(
+            f"| {_cell(r.file_path)} | {r.status} | {r.rows_loaded} | {r.rows_rejected} | "
+            f"{_cell(r.message)} | {_cell('; '.join(r.warnings))} |"
+        )
     report.write_text("\n".join(parts) + "\n")
     (run_dir / "loads.json").write_text(
         json.dumps([r.__dict__ for r in summary.loads], indent=2, default=str)
     )
     return report
+
+
+def _cell(text: str) -> str:
+    """A file name or message as one Markdown table cell: no line breaks, pipes escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|")

@@ -1,7 +1,9 @@
 """Load provider returns (CSV folders or XLSX workbooks) into the raw layer, set-based.
 
 Steps, for a batch of up to BATCH_SIZE returns (oldest month first):
-1. Find each: ``<PROVIDER>_<YYYY-MM>/`` (a folder of CSVs) or ``<PROVIDER>_<YYYY-MM>.xlsx``.
+1. Find each: ``<PROVIDER>_<YYYY-MM>/`` (a folder of CSVs) or ``<PROVIDER>_<YYYY-MM>.xlsx``
+   (:mod:`ipskpi.ingest.landing` walks the folder: links, unknown provider codes, future
+   months and names that are not returns get their own ledger rows and are never read).
 2. Hash its bytes; the same bytes loaded before change nothing (ledger status ``skipped``).
 3. Check its structure and refuse the whole return for a fault (missing table or required
    column, unreadable file, provider code different from the name); stage the rows of
@@ -17,16 +19,16 @@ All of a batch's writes happen in one transaction: a crash leaves no half return
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
 from ipskpi.contract import PROVIDER_TABLES, Column, Table
 from ipskpi.failpoints import failpoint
+from ipskpi.ingest.landing import RETURN_NAME, record_entries, walk_provider_returns
 from ipskpi.ingest.ledger import already_loaded, current_load, ensure_ledger, hash_paths
 from ipskpi.ingest.readers import (
     StructureError,
@@ -38,7 +40,6 @@ from ipskpi.ingest.readers import (
     read_workbook,
 )
 
-RETURN_NAME = re.compile(r"^(?P<provider>[A-Za-z0-9]+)_(?P<month>\d{4}-\d{2})$")
 SOURCE = "provider_returns"
 LINEAGE_COLUMNS = (
     "_load_id",
@@ -59,6 +60,7 @@ class ReturnDelivery:
     provider_code: str
     return_month: str
     file_format: str  # csv | xlsx
+    notes: tuple[str, ...] = ()  # what the walk found in a return folder that is not read
 
     @property
     def return_id(self) -> str:
@@ -82,23 +84,33 @@ class LoadResult:
     message: str = ""
     rejected_by_rule: dict[str, int] = field(default_factory=dict)
     source: str = SOURCE
+    warnings: list[str] = field(default_factory=list)  # file warnings (ingest.file_warnings), in words
 
 
-def discover_returns(folder: Path) -> list[ReturnDelivery]:
-    """Every provider return in a landing folder, oldest month first."""
+def discover_returns(
+    folder: Path,
+    landing_root: Path | None = None,
+    known_providers: frozenset[str] | None = None,
+    run_date: date | None = None,
+) -> list[ReturnDelivery]:
+    """Every provider return in a landing folder that the walk lets through, oldest month first."""
+    return _deliveries(walk_provider_returns(folder, _root(folder, landing_root), known_providers, run_date))
+
+
+def _root(folder: Path, landing_root: Path | None) -> Path:
+    return (landing_root or folder.parent).resolve()
+
+
+def _deliveries(walk) -> list[ReturnDelivery]:
     found: list[ReturnDelivery] = []
-    if not folder.exists():
-        return found
-    for path in sorted(folder.iterdir()):
-        stem = path.name[:-5] if path.suffix.lower() == ".xlsx" else path.name
-        match = RETURN_NAME.match(stem)
-        if path.is_dir() and match:
-            fmt = "csv"
-        elif path.is_file() and path.suffix.lower() == ".xlsx" and match:
-            fmt = "xlsx"
-        else:
-            continue
-        found.append(ReturnDelivery(path, match["provider"], match["month"], fmt))
+    for path in walk.deliveries:
+        is_dir = path.is_dir()
+        match = RETURN_NAME.match(path.name if is_dir else path.name[:-5])
+        assert match is not None
+        notes = tuple(walk.warnings.get(path, ()))
+        found.append(
+            ReturnDelivery(path, match["provider"], match["month"], "csv" if is_dir else "xlsx", notes)
+        )
     return sorted(found, key=lambda d: (d.return_month, d.provider_code, d.file_format))
 
 
@@ -143,9 +155,19 @@ class _Pending:
 
 
 def load_provider_returns(
-    con: duckdb.DuckDBPyConnection, folder: Path, run_id: str, landing_root: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    run_id: str,
+    landing_root: Path | None = None,
+    known_providers: frozenset[str] | None = None,
+    run_date: date | None = None,
 ) -> list[LoadResult]:
     """Load every return in ``folder``; one bad return never stops the others.
+
+    The walk (:func:`ipskpi.ingest.landing.walk_provider_returns`) comes first: entries that
+    are not returns, links, returns of a provider code not in ``known_providers`` (when
+    given; the refresh passes ``ref_providers``) and months after ``run_date`` (default
+    today) get their ledger rows and results without being read.
 
     Returns are read one by one (a file at a time, as text) into staging tables, then
     validated and written in batches of up to ``BATCH_SIZE``: each rule is one SQL
@@ -154,7 +176,8 @@ def load_provider_returns(
     follows the copy it replaces.
     """
     ensure_raw_tables(con)
-    root = landing_root or folder.parent
+    root = _root(folder, landing_root)
+    walk = walk_provider_returns(folder, root, known_providers, run_date)
     results: list[LoadResult] = []
     batch: list[ReturnDelivery] = []
     # DuckDB checkpoints (folds the write-ahead log into the file) whenever the log passes
@@ -163,13 +186,14 @@ def load_provider_returns(
     threshold = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
     con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
     try:
-        for delivery in discover_returns(folder):
+        for delivery in _deliveries(walk):
             if len(batch) >= BATCH_SIZE or any(b.return_id == delivery.return_id for b in batch):
                 results.extend(load_batch(con, batch, run_id, root))
                 batch = []
             batch.append(delivery)
         if batch:
             results.extend(load_batch(con, batch, run_id, root))
+        results.extend(record_entries(con, walk.entries, run_id))
         con.execute("checkpoint")
     finally:
         con.execute(f"set checkpoint_threshold = '{threshold}'")
@@ -202,6 +226,8 @@ def load_batch(
             current_load(con, delivery.return_id),
             labels={},
         )
+        for note in delivery.notes:
+            item.warnings.append((None, None, "not_read", note))
         try:
             csv_reads.extend(_stage(con, item))
         except StructureError as exc:
@@ -225,6 +251,7 @@ def load_batch(
         con.execute("rollback")
         raise
     for item in pending:
+        item.result.warnings = [message for *_, message in item.warnings]  # type: ignore[union-attr]
         results[item.seq] = item.result  # type: ignore[assignment]
     return [results[seq] for seq in range(len(deliveries))]
 

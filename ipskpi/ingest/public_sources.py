@@ -1,7 +1,8 @@
 """Load the public extracts and commissioner returns from the landing folder into the raw layer.
 
 Steps for each file in ``nomis_aps/``, ``dwp_esa/``, ``cqc_cmh_survey/``, ``mhsds/`` and
-``commissioner_returns/`` (layouts in ../shared/spec/public-sources.md):
+``commissioner_returns/`` (layouts in ../shared/spec/public-sources.md), and for each member
+of a ``.zip`` there (read from a temporary folder, :mod:`ipskpi.ingest.archives`):
 1. Hash its bytes; the same bytes loaded before change nothing (ledger status ``skipped``).
 2. Stage it set-based in DuckDB (:mod:`ipskpi.ingest.public_layouts`): recognise the layout,
    normalise it to the raw table's long shape, and list every value that breaks a layout rule.
@@ -27,6 +28,8 @@ from pathlib import Path
 import duckdb
 
 from ipskpi.config import PROJECT_DIR
+from ipskpi.ingest.archives import archive_members
+from ipskpi.ingest.landing import Entry, record_entries, rel, walk_public_folder
 from ipskpi.ingest.ledger import ensure_ledger, hash_paths
 from ipskpi.ingest.provider_returns import LoadResult
 from ipskpi.ingest.public_layouts import (
@@ -53,30 +56,63 @@ def ensure_public_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(table.ddl())
 
 
-def discover_files(folder: Path, extensions: tuple[str, ...]) -> list[Path]:
-    """Every delivered file in a source folder, by name; hidden and partial files are not deliveries."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith(".part")
-    )
-
-
 def load_public_sources(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
     run_id: str,
     seeds_dir: Path | None = None,
 ) -> list[LoadResult]:
-    """Load every file of the five public-source folders in ``landing``; one bad file never stops the rest."""
+    """Load every file of the five public-source folders in ``landing``; one bad file never stops the rest.
+
+    The walk (:func:`ipskpi.ingest.landing.walk_public_folder`) comes first: links, sub-folders
+    and hidden or partial files get their own ledger rows and are never read. A ``.zip`` is
+    read member by member (:mod:`ipskpi.ingest.archives`), each member a ledger entry.
+    """
     ensure_public_raw_tables(con)
     ctx = Context(seeds_dir or DEFAULT_SEEDS_DIR)
+    root = landing.resolve()
     results: list[LoadResult] = []
-    for source, (_, _, extensions) in SOURCES.items():
-        for path in discover_files(landing / source, extensions):
-            results.append(load_public_file(con, source, path, run_id, landing, ctx))
+    for source in SOURCES:
+        walk = walk_public_folder(root / source, root, source)
+        for path in walk.deliveries:
+            if path.suffix.lower() == ".zip":
+                results.extend(load_public_zip(con, source, path, run_id, root, ctx))
+            else:
+                results.append(load_public_file(con, source, path, run_id, root, ctx))
+        results.extend(record_entries(con, walk.entries, run_id))
+    return results
+
+
+def load_public_zip(
+    con: duckdb.DuckDBPyConnection, source: str, path: Path, run_id: str, root: Path, ctx: Context
+) -> list[LoadResult]:
+    """Load every member of a zipped download as a file of its own (``<zip>/<member>``)."""
+    results: list[LoadResult] = []
+    archive_rel = rel(path, root)
+    with archive_members(path) as archive:
+        if archive.error:
+            return record_entries(
+                con, [Entry(source, path.name, archive_rel, "refused", archive.error)], run_id
+            )
+        for member in archive.members:
+            name = f"{path.name}/{member.name}"
+            if member.error:
+                entry = Entry(source, name, f"{archive_rel}/{member.name}", "refused", member.error)
+                results.extend(record_entries(con, [entry], run_id))
+                continue
+            assert member.path is not None
+            results.append(
+                load_public_file(
+                    con,
+                    source,
+                    member.path,
+                    run_id,
+                    root,
+                    ctx,
+                    name=name,
+                    rel_path=f"{archive_rel}/{member.name}",
+                )
+            )
     return results
 
 
@@ -87,13 +123,20 @@ def load_public_file(
     run_id: str,
     landing: Path,
     ctx: Context,
+    name: str | None = None,
+    rel_path: str | None = None,
 ) -> LoadResult:
-    """Load one file in a single transaction and record it in the ledger."""
+    """Load one file in a single transaction and record it in the ledger.
+
+    ``name`` and ``rel_path`` name a file extracted from a zip (``<zip>/<member>``);
+    by default the file's own name and its path in the landing.
+    """
     table, stager, extensions = SOURCES[source]
-    rel_path = _relative(path, landing)
+    name = name or path.name
+    rel_path = rel_path or _relative(path, landing)
     file_hash = hash_paths([path])
-    if _already_loaded(con, source, path.name, file_hash):
-        return LoadResult(path.name, rel_path, "skipped", message="same bytes loaded before", source=source)
+    if _already_loaded(con, source, name, file_hash):
+        return LoadResult(name, rel_path, "skipped", message="same bytes loaded before", source=source)
 
     load_id = uuid.uuid4().hex
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
@@ -107,22 +150,22 @@ def load_public_file(
         staged = stager(con, path, ctx)
         file_format = staged.file_format
         result = _insert(con, staged, source, load_id, run_id, rel_path, file_hash, loaded_at)
-        result.return_id = path.name
-        previous = _current_load(con, source, path.name)
+        result.return_id = name
+        previous = _current_load(con, source, name)
         if previous:
             _supersede_load(con, table, previous, load_id)
             result.message = _join(result.message, "changed file: replaces the earlier load of this name")
         overlapped = _supersede_overlaps(con, table, load_id)
         if overlapped:
             result.message = _join(result.message, f"replaces {overlapped} row(s) of earlier files")
-        _ledger(con, load_id, run_id, source, path, rel_path, file_format, file_hash, result, loaded_at)
+        _ledger(con, load_id, run_id, source, name, rel_path, file_format, file_hash, result, loaded_at)
         con.execute("commit")
         return result
     except StructureError as exc:
         con.execute("rollback")
-        result = LoadResult(path.name, rel_path, "refused", message=str(exc), source=source)
+        result = LoadResult(name, rel_path, "refused", message=str(exc), source=source)
         con.execute("begin transaction")
-        _ledger(con, load_id, run_id, source, path, rel_path, file_format, file_hash, result, loaded_at)
+        _ledger(con, load_id, run_id, source, name, rel_path, file_format, file_hash, result, loaded_at)
         con.execute(
             """insert into ingest.rejected_rows values (?, ?, ?, ?, ?, null, null, null,
                'return_refused', ?, ?)""",
@@ -230,6 +273,12 @@ def _insert(
     ).fetchall():
         result.rejected_by_rule[f"{table.name}.{rule}"] = n_rows
     result.message = "; ".join(staged.notes)
+    result.warnings = [message for _, _, message in staged.warnings]
+    if result.rows_loaded == 0:
+        result.warnings.append(
+            "no row of this file was used (0 rows loaded"
+            + (f", {result.rows_rejected} rejected)" if result.rows_rejected else ")")
+        )
     return result
 
 
@@ -314,21 +363,21 @@ def _ledger(
     load_id: str,
     run_id: str,
     source: str,
-    path: Path,
+    name: str,
     rel_path: str,
     file_format: str,
     file_hash: str,
     result: LoadResult,
     loaded_at: datetime,
 ) -> None:
-    month = re.search(r"(?<!\d)(\d{4}-(0[1-9]|1[0-2]))(?!\d)", path.name)
+    month = re.search(r"(?<!\d)(\d{4}-(0[1-9]|1[0-2]))(?!\d)", name)
     con.execute(
         "insert into ingest.load_ledger values (?, ?, ?, ?, null, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
         [
             load_id,
             run_id,
             source,
-            path.name,
+            name,
             month[1] if month else None,
             rel_path,
             file_format,
