@@ -36,7 +36,7 @@ from ipskpi.ingest.provider_returns import LoadResult, load_provider_returns
 from ipskpi.ingest.public_sources import load_public_sources
 from ipskpi.lock import refresh_lock
 from ipskpi.publish import publish
-from ipskpi.summary import RefreshSummary, write_report
+from ipskpi.summary import LANDING_NOT_USABLE, RefreshSummary, write_report
 
 
 class RefreshBlocked(RuntimeError):
@@ -202,7 +202,7 @@ def nightly_refresh(landing: str, warehouse: str, full_refresh: bool = False) ->
         try:
             summary.loads = ingest_landing(summary.landing, layout.raw_db, run_id)
         except LandingError as exc:
-            summary.reason = "landing not usable"
+            summary.reason = LANDING_NOT_USABLE
             summary.notes.append(f"LANDING {exc}")
             _finish(layout, run_id, summary)
             logger.info("refresh %s finished: blocked, %s", run_id, exc)

@@ -12,6 +12,7 @@ from ipskpi.dbt_runner import DbtResult
 from ipskpi.incremental import BuildStart
 from ipskpi.ingest.provider_returns import LoadResult
 
+LANDING_NOT_USABLE = "landing not usable"
 MAX_WARNING_LINES = 12
 """File warnings printed in the summary; the run report lists them all."""
 
@@ -71,6 +72,16 @@ class RefreshSummary:
         lines = [
             f"IPS KPI refresh {self.run_id}: {self.status.upper()}"
             + (f" ({self.reason})" if self.reason else ""),
+        ]
+        if self.loads or self.reason != LANDING_NOT_USABLE:
+            lines += self._file_lines(by_status)
+        for note in self.notes:
+            lines.append(f"  Note      {note}")
+        lines += self._build_lines()
+        return "\n".join(lines)
+
+    def _file_lines(self, by_status: Counter) -> list[str]:
+        lines = [
             f"  Files     {by_status.get('loaded', 0)} loaded, {by_status.get('refused', 0)} refused, "
             f"{by_status.get('skipped', 0)} unchanged since an earlier load (skipped), "
             f"{by_status.get('not_recognised', 0)} not recognised, {by_status.get('ignored', 0)} ignored "
@@ -109,8 +120,10 @@ class RefreshSummary:
                 f"            ... and {len(warned) - MAX_WARNING_LINES} more file warning(s): "
                 "see the run report"
             )
-        for note in self.notes:
-            lines.append(f"  Note      {note}")
+        return lines
+
+    def _build_lines(self) -> list[str]:
+        lines: list[str] = []
         if self.dbt is not None:
             counts = ", ".join(f"{n} {s}" for s, n in sorted(self.dbt.counts.items()))
             lines.append(f"  dbt build {'ok' if self.dbt.ok else 'FAILED'} ({counts})")
@@ -157,7 +170,7 @@ class RefreshSummary:
             lines.append(f"    data docs           {self.audit.data_docs}")
         if self.seconds:
             lines.append("  Time      " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()))
-        return "\n".join(lines)
+        return lines
 
 
 def write_report(summary: RefreshSummary, run_dir: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import threading
 import zipfile
@@ -302,3 +303,21 @@ def test_summary_counts_add_up_to_the_entries_of_the_landing(raw_con, tmp_path):
     (note,) = loads["provider_returns/TST01_2024-04"].warnings
     assert note.startswith("notes.txt: not a contract table; ignored (a return folder holds referrals.csv,")
     assert "WARNING provider_returns/TST01_2024-04: notes.txt: not a contract table" in text
+
+
+def test_landing_where_no_provider_return_could_ever_be_loaded_is_refused(tmp_path):
+    from flows.refresh import ingest_landing
+
+    (tmp_path / "provider_returns").mkdir()
+    (tmp_path / "provider_returns" / "RX4_2025_01.xlsx").write_bytes(b"x")
+    (tmp_path / "mhsds").mkdir()
+    (tmp_path / "mhsds" / "mhsds_monthly_2024-04.csv").write_text(mhsds([mhsds_row("MHS116", "5")]))
+    with pytest.raises(LandingError, match="holds no provider return that could be loaded") as caught:
+        ingest_landing.fn(tmp_path, tmp_path / "raw.duckdb", "run")
+    assert "provider_returns/RX4_2025_01.xlsx (not recognised)" in str(caught.value)
+    # Once a return has loaded, a night whose landing brings none is normal (the files were archived).
+    a_return(tmp_path, provider="RX4", month="2024-04")
+    loads = ingest_landing.fn(tmp_path, tmp_path / "raw.duckdb", "run2")
+    assert {r.status for r in loads if r.file_path == "provider_returns/RX4_2024-04"} == {"loaded"}
+    shutil.rmtree(tmp_path / "provider_returns" / "RX4_2024-04")
+    assert ingest_landing.fn(tmp_path, tmp_path / "raw.duckdb", "run3")
