@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,7 +179,10 @@ def write_report(summary: RefreshSummary, run_dir: Path) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     report = run_dir / "report.md"
     summary.report = report
-    parts = [f"# Refresh {summary.run_id}: {summary.status}", "", "```", summary.to_text(), "```", ""]
+    text = summary.to_text()
+    # A fence longer than any run of backticks in the text: a file name cannot end the block.
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    parts = [f"# Refresh {summary.run_id}: {summary.status}", "", fence, text, fence, ""]
     if summary.audit is not None:
         parts += ["## Audit", "", "| severity | suite | expectation | column | result | unexpected | rows |"]
         parts += ["|---|---|---|---|---|---|---|"]

@@ -259,9 +259,14 @@ def walk_provider_returns(
             continue
         refusal = None
         if known_providers is not None and provider not in known_providers:
+            hint = (
+                f" (to be read it must be named {provider.upper()}_{month}{'.xlsx' if xlsx else '/'})"  # type: ignore[union-attr]
+                if provider.upper() in known_providers  # type: ignore[union-attr]
+                else ""
+            )
             refusal = (
                 f"provider code {provider} is not in ref_providers (seeds/ref_providers.csv), so "
-                f"{stem} was not loaded; a new provider is added there first, a misspelt code is "
+                f"{stem} was not loaded{hint}; a new provider is added there first, a misspelt code is "
                 "corrected in the name"
             )
         elif month > f"{today:%Y-%m}":  # type: ignore[operator]
@@ -339,6 +344,9 @@ def _near_return(path: Path, is_dir: bool) -> str:
     if not is_dir and suffix == ".csv":
         target = f"{wanted}/" if wanted else "<PROVIDER>_<YYYY-MM>/"
         return f"a CSV return is a folder {target} holding {', '.join(TABLE_FILES)} ({expected})"
+    if not is_dir and suffix == ".zip":
+        target = f"{wanted}/" if wanted else "<PROVIDER>_<YYYY-MM>/"
+        return f"a zipped return is not read: unzip it into a folder {target} ({expected})"
     if wanted and not is_dir and suffix != ".xlsx":
         return f"not a workbook (.xlsx) or folder: {expected}"
     if wanted:

@@ -50,6 +50,7 @@ def test_near_miss_names_are_not_recognised_and_say_which_name_would_be_read(raw
         "RV3_2021_06.xlsx",
         "RV3_2021-06.xlsm",
         "RV3.csv",
+        "RV3_2021-06.zip",
     ):
         (folder / name).write_bytes(b"not read")
     (folder / "RV3-2021-06").mkdir()
@@ -64,6 +65,7 @@ def test_near_miss_names_are_not_recognised_and_say_which_name_would_be_read(raw
         "provider_returns/RV3-2021-06": "to be read it must be named RV3_2021-06/",
         "provider_returns/RV3_2021-13": "not a provider return",
         "provider_returns/RV3.csv": "a CSV return is a folder",
+        "provider_returns/RV3_2021-06.zip": "a zipped return is not read: unzip it into a folder RV3_2021-06/",
     }
     for path, text in expected.items():
         assert results[path].status == "not_recognised", path
@@ -79,7 +81,10 @@ def test_unknown_provider_and_future_month_are_refused_and_not_loaded(raw_con, t
     a_return(tmp_path)
     a_return(tmp_path, provider="ZZZ99", month="2024-04")
     a_return(tmp_path, month="2029-01")
+    a_return(tmp_path, provider="tst01", month="2024-05")
     results = load(raw_con, tmp_path)
+    lower = results["provider_returns/tst01_2024-05"]
+    assert lower.status == "refused" and "(to be read it must be named TST01_2024-05/)" in lower.message
     unknown = results["provider_returns/ZZZ99_2024-04"]
     assert unknown.status == "refused" and "provider code ZZZ99 is not in ref_providers" in unknown.message
     future = results["provider_returns/TST01_2029-01"]
@@ -90,7 +95,7 @@ def test_unknown_provider_and_future_month_are_refused_and_not_loaded(raw_con, t
     ]
     assert raw_con.execute(
         "select provider_code, return_month from ingest.load_ledger where status = 'refused' order by 1"
-    ).fetchall() == [("TST01", "2029-01"), ("ZZZ99", "2024-04")]
+    ).fetchall() == [("TST01", "2029-01"), ("ZZZ99", "2024-04"), ("tst01", "2024-05")]
     # Held back, not remembered: once its month has come the same bytes load.
     (later,) = [
         r
@@ -274,7 +279,10 @@ def test_file_warnings_and_unused_sources_reach_summary_report_and_load_summary(
         "WARNING mhsds/MHSDS Data_4WW_SepPerf_2024.csv: no row of this file was used (0 rows loaded)" in text
     )
     assert "2 row(s) of 2 measure(s) the warehouse does not use were skipped (MRS01, MRS02)" in text
+    summary.loads.append(LoadResult("x", "mhsds/```x|y.csv", "not_recognised", message="a\nb"))
     report = write_report(summary, tmp_path / "run").read_text()
+    assert report.split("\n")[2] == "````"  # the fence outlasts the file name's backticks
+    assert "| mhsds/```x\\|y.csv | not_recognised | 0 | 0 | a b |" in report
     assert "| mhsds/MHSDS Data_4WW_SepPerf_2024.csv | loaded | 0 | 0 |" in report
     assert "no row of this file was used" in report.split("## Files")[1]
     ensure_history(raw_con)
