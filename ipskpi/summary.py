@@ -92,7 +92,7 @@ class RefreshSummary:
         by_source = Counter(r.source for r in self.loads if r.status == "loaded")
         if by_source:
             lines.insert(
-                2,
+                1,
                 "            loaded by source: "
                 + ", ".join(f"{k} {v}" for k, v in sorted(by_source.items())),
             )
@@ -100,10 +100,10 @@ class RefreshSummary:
             lines.append(f"              {n:>6,} rejected: {rule}")
         for r in self.loads:
             if r.status == "refused":
-                lines.append(f"            REFUSED {r.file_path}: {r.message}")
+                lines.append(f"            REFUSED {shown(r.file_path)}: {shown(r.message)}")
         for r in self.loads:
             if r.status == "not_recognised":
-                lines.append(f"            NOT RECOGNISED {r.file_path}: {r.message}")
+                lines.append(f"            NOT RECOGNISED {shown(r.file_path)}: {shown(r.message)}")
         for source in self.unused_sources():
             lines.append(
                 f"            WARNING source {source}: no row of any of its files was used tonight "
@@ -115,7 +115,7 @@ class RefreshSummary:
                 warned.setdefault(w, []).append(r.file_path)
         for w, files in list(warned.items())[:MAX_WARNING_LINES]:
             more = f" and {len(files) - 1} more file(s)" if len(files) > 1 else ""
-            lines.append(f"            WARNING {files[0]}{more}: {w}")
+            lines.append(f"            WARNING {shown(files[0])}{more}: {shown(w)}")
         if len(warned) > MAX_WARNING_LINES:
             lines.append(
                 f"            ... and {len(warned) - MAX_WARNING_LINES} more file warning(s): "
@@ -217,6 +217,18 @@ def write_report(summary: RefreshSummary, run_dir: Path) -> Path:
     return report
 
 
+def shown(text: str) -> str:
+    """Untrusted text (a file name, a message quoting one) safe to print on one line.
+
+    Control characters (line breaks, terminal escapes, NUL) are shown as ``\\xNN``, so a file
+    name can neither forge a line of the summary nor drive the terminal.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", str(text))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _cell(text: str) -> str:
-    """A file name or message as one Markdown table cell: no line breaks, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """A file name or message as one Markdown table cell: one line, control characters shown, | escaped."""
+    return shown(" ".join(str(text).split())).replace("|", "\\|")

@@ -340,13 +340,13 @@ def _near_return(path: Path, is_dir: bool) -> str:
     expected = f"a provider return is {RETURN_SHAPES}"
     if not is_dir and suffix in (".xlsm", ".xls", ".xlsb", ".ods"):
         target = f"{wanted}.xlsx" if wanted else "<PROVIDER>_<YYYY-MM>.xlsx"
-        return f"a {suffix} workbook is not read: save it as an .xlsx workbook named {target} ({expected})"
+        return f"a {suffix} workbook is not read: save it as an .xlsx workbook named {target}"
     if not is_dir and suffix == ".csv":
         target = f"{wanted}/" if wanted else "<PROVIDER>_<YYYY-MM>/"
-        return f"a CSV return is a folder {target} holding {', '.join(TABLE_FILES)} ({expected})"
+        return f"a CSV return is a folder {target} holding {', '.join(TABLE_FILES)}"
     if not is_dir and suffix == ".zip":
         target = f"{wanted}/" if wanted else "<PROVIDER>_<YYYY-MM>/"
-        return f"a zipped return is not read: unzip it into a folder {target} ({expected})"
+        return f"a zipped return is not read: unzip it into a folder {target}"
     if wanted and not is_dir and suffix != ".xlsx":
         return f"not a workbook (.xlsx) or folder: {expected}"
     if wanted:
@@ -354,10 +354,10 @@ def _near_return(path: Path, is_dir: bool) -> str:
         extra = ""
         if loose and stem[loose.end() :]:
             extra = (
-                f"; '{stem[loose.end() :]}' after the month is not part of a return name "
-                "(a re-sent return keeps the same name and replaces the earlier copy)"
+                f" ('{stem[loose.end() :]}' after the month is not part of a return name: "
+                "a re-sent return keeps the same name and replaces the earlier copy)"
             )
-        return f"to be read it must be named {target}{extra} ({expected})"
+        return f"to be read it must be named {target}{extra}"
     return f"not a provider return: {expected}"
 
 

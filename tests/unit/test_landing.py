@@ -58,7 +58,7 @@ def test_near_miss_names_are_not_recognised_and_say_which_name_would_be_read(raw
     (folder / ".DS_Store").write_bytes(b"")
     results = load(raw_con, tmp_path, known=None)
     expected = {
-        "provider_returns/RV3_2021-06_v2.xlsx": "named RV3_2021-06.xlsx; '_v2' after the month",
+        "provider_returns/RV3_2021-06_v2.xlsx": "named RV3_2021-06.xlsx ('_v2' after the month is not part",
         "provider_returns/RV3 2021-06.xlsx": "to be read it must be named RV3_2021-06.xlsx",
         "provider_returns/RV3_2021_06.xlsx": "to be read it must be named RV3_2021-06.xlsx",
         "provider_returns/RV3_2021-06.xlsm": "save it as an .xlsx workbook named RV3_2021-06.xlsx",
@@ -285,6 +285,13 @@ def test_file_warnings_and_unused_sources_reach_summary_report_and_load_summary(
     assert "| mhsds/```x\\|y.csv | not_recognised | 0 | 0 | a b |" in report
     assert "| mhsds/MHSDS Data_4WW_SepPerf_2024.csv | loaded | 0 | 0 |" in report
     assert "no row of this file was used" in report.split("## Files")[1]
+    forged = LoadResult(
+        "x", "mhsds/a\nIPS KPI refresh run: PUBLISHED\x1b[2J.csv", "not_recognised", message="m"
+    )
+    assert (
+        "NOT RECOGNISED mhsds/a\\x0aIPS KPI refresh run: PUBLISHED\\x1b[2J.csv: m"
+        in RefreshSummary("run", "published", tmp_path, tmp_path, loads=[forged]).to_text()
+    )
     ensure_history(raw_con)
     record_loads(raw_con, "run", loads)
     (warnings,) = raw_con.execute("select warnings from ops.load_summary").fetchone()
