@@ -52,6 +52,10 @@ class RefreshSummary:
     def rows_rejected(self) -> int:
         return sum(r.rows_rejected for r in self.loads)
 
+    def _empty_loads(self) -> str:
+        empty = sum(1 for r in self.loads if r.status == "loaded" and r.rows_loaded == 0)
+        return f" ({empty} of them with no usable row)" if empty else ""
+
     def unused_sources(self) -> list[str]:
         """Sources with files tonight none of which gave a usable row (loaded rows, or was unchanged)."""
         files: Counter = Counter()
@@ -83,7 +87,8 @@ class RefreshSummary:
 
     def _file_lines(self, by_status: Counter) -> list[str]:
         lines = [
-            f"  Files     {by_status.get('loaded', 0)} loaded, {by_status.get('refused', 0)} refused, "
+            f"  Files     {by_status.get('loaded', 0)} loaded{self._empty_loads()}, "
+            f"{by_status.get('refused', 0)} refused, "
             f"{by_status.get('skipped', 0)} unchanged since an earlier load (skipped), "
             f"{by_status.get('not_recognised', 0)} not recognised, {by_status.get('ignored', 0)} ignored "
             f"({len(self.loads)} in the landing)",

@@ -156,9 +156,11 @@ def check_landing(landing: Path) -> tuple[Path, list[Entry]]:
     present = [n for n in names if n in sources]
     if not any(_has_entries(root / n) for n in present):
         found = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        links = [n for n in present if (root / n).is_symlink()]
+        linked = f"; {', '.join(links)}: symbolic link(s), not followed" if links else ""
         raise LandingError(
             f"the landing folder {root} holds nothing the refresh reads "
-            f"(found: {found or 'nothing, it is empty'}); expected {PROVIDER_RETURNS}/ with returns "
+            f"(found: {found or 'nothing, it is empty'}{linked}); expected {PROVIDER_RETURNS}/ with returns "
             f"({RETURN_SHAPES}) and the public-source folders {', '.join(s + '/' for s in SOURCES)}"
         )
     entries: list[Entry] = []

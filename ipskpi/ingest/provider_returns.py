@@ -252,6 +252,10 @@ def load_batch(
         raise
     for item in pending:
         item.result.warnings = [message for *_, message in item.warnings]  # type: ignore[union-attr]
+        if item.result.status == "loaded" and item.result.rows_loaded == 0:  # type: ignore[union-attr]
+            item.result.warnings.append(  # type: ignore[union-attr]
+                f"no row of this return was loaded (0 rows loaded, {item.result.rows_rejected} rejected)"  # type: ignore[union-attr]
+            )
         results[item.seq] = item.result  # type: ignore[assignment]
     return [results[seq] for seq in range(len(deliveries))]
 

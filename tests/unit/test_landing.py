@@ -241,6 +241,10 @@ def test_landing_with_returns_at_its_top_level_or_nothing_says_so(tmp_path):
     (empty / "notes.txt").write_text("x")
     with pytest.raises(LandingError, match=r"found: notes.txt, provider_returns"):
         check_landing(empty)
+    (empty / "provider_returns").rmdir()
+    (empty / "provider_returns").symlink_to(returns)
+    with pytest.raises(LandingError, match="provider_returns: symbolic link.s., not followed"):
+        check_landing(empty)
     with pytest.raises(LandingError, match="does not exist"):
         check_landing(tmp_path / "nowhere")
 
@@ -274,6 +278,7 @@ def test_file_warnings_and_unused_sources_reach_summary_report_and_load_summary(
     assert (result.status, result.rows_loaded) == ("loaded", 0)
     summary = RefreshSummary("run", "published", tmp_path, tmp_path, loads=loads)
     text = summary.to_text()
+    assert "Files     1 loaded (1 of them with no usable row), 0 refused" in text
     assert "WARNING source mhsds: no row of any of its files was used tonight" in text
     assert (
         "WARNING mhsds/MHSDS Data_4WW_SepPerf_2024.csv: no row of this file was used (0 rows loaded)" in text
@@ -336,3 +341,10 @@ def test_landing_where_no_provider_return_could_ever_be_loaded_is_refused(tmp_pa
     assert {r.status for r in loads if r.file_path == "provider_returns/RX4_2024-04"} == {"loaded"}
     shutil.rmtree(tmp_path / "provider_returns" / "RX4_2024-04")
     assert ingest_landing.fn(tmp_path, tmp_path / "raw.duckdb", "run3")
+
+
+def test_provider_return_whose_every_row_was_rejected_says_so(raw_con, tmp_path):
+    write_csv_return(tmp_path / "provider_returns", tables={"referrals": [referral("R1", gender="7")]})
+    (result,) = load(raw_con, tmp_path).values()
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 0, 1)
+    assert result.warnings == ["no row of this return was loaded (0 rows loaded, 1 rejected)"]
