@@ -36,12 +36,13 @@ def _generate(args: argparse.Namespace) -> int:
 def _refresh(args: argparse.Namespace) -> int:
     prefect_defaults()
     from flows.refresh import RefreshBlocked, nightly_refresh
-    from ipskpi.lock import RefreshLocked
     from ipskpi.config import UnsupportedWarehousePath
-    from ipskpi.permissions import PermissionSetupError
+    from ipskpi.lock import RefreshLocked
+    from ipskpi.permissions import PermissionSetupError, modes
 
     try:
         WarehouseLayout(Path(args.warehouse).resolve()).check_path()
+        modes()  # an unknown IPSKPI_RESTRICTED_GROUP refuses before anything starts
         summary = nightly_refresh(
             landing=str(args.landing), warehouse=str(args.warehouse), full_refresh=args.full_refresh
         )
@@ -88,7 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _rollback(args: argparse.Namespace) -> int:
     from ipskpi.lock import RefreshLocked, refresh_lock
-    from ipskpi.permissions import restricted_umask
+    from ipskpi.permissions import PermissionSetupError, restricted_umask
     from ipskpi.publish import rollback
 
     layout = WarehouseLayout(Path(args.warehouse).resolve())
@@ -98,6 +99,9 @@ def _rollback(args: argparse.Namespace) -> int:
     except RefreshLocked as exc:
         print(f"Rollback refused: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except PermissionSetupError as exc:
+        print(f"Rollback refused: {exc}", file=sys.stderr)
+        return EXIT_PERMISSIONS
     except FileNotFoundError as exc:
         print(f"Rollback refused: {exc}", file=sys.stderr)
         return EXIT_BLOCKED

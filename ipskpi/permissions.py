@@ -25,6 +25,7 @@ where it lives, if it lives in the warehouse.
 from __future__ import annotations
 
 import grp
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from pathlib import Path
 
 GROUP_VARIABLE = "IPSKPI_RESTRICTED_GROUP"
 PUBLIC, RESTRICTED, PASS_THROUGH = "public", "restricted", "pass-through"
+MODES_FILE = "modes.json"  # in state/: the group the modes were last applied for
 
 
 class PermissionSetupError(RuntimeError):
@@ -152,7 +154,9 @@ def secure_warehouse(layout, run_id: str | None = None, current: Modes | None = 
     Walked in full: every top-level entry (``raw.duckdb``, ``state/``, ``build/``,
     ``blocked/``, ``gx/``, files of older layouts) and every generation. ``runs/`` is made
     restricted itself (so nothing under it can be reached by others) and, of its run
-    folders, only ``runs/<run_id>/`` is walked: older ones were secured by their own run.
+    folders, only ``runs/<run_id>/`` is walked: older ones were secured by their own run,
+    unless the group changed since (``state/modes.json``) or was never recorded (a
+    warehouse of an older version), when every run folder is walked once.
     """
     current = current or modes()
     root = Path(layout.root)
@@ -168,9 +172,33 @@ def secure_warehouse(layout, run_id: str | None = None, current: Modes | None = 
                 else:
                     secure(release, RESTRICTED, current)  # an older layout's published-*.duckdb
         elif entry == layout.runs_dir:
-            secure(entry, RESTRICTED, current)
-            if run_id is not None:
-                secure_tree(layout.run_dir(run_id), RESTRICTED, current)
+            if _applied_gid(layout) != current.gid:  # first run, or the group changed: every run
+                secure_tree(entry, RESTRICTED, current)
+            else:
+                secure(entry, RESTRICTED, current)
+                if run_id is not None:
+                    secure_tree(layout.run_dir(run_id), RESTRICTED, current)
         else:
             secure_tree(entry, RESTRICTED, current)
+    _record_gid(layout, current)
     return current
+
+
+def _applied_gid(layout) -> int | None | str:
+    try:
+        return json.loads((Path(layout.state_dir) / MODES_FILE).read_text())["gid"]
+    except (OSError, ValueError, KeyError):
+        return "never"
+
+
+def _record_gid(layout, current: Modes) -> None:
+    state = Path(layout.state_dir)
+    if _applied_gid(layout) == current.gid:
+        return
+    state.mkdir(parents=True, exist_ok=True)
+    secure(state, RESTRICTED, current)
+    target = state / MODES_FILE
+    tmp = state / f"{MODES_FILE}.tmp"
+    tmp.write_text(json.dumps({"gid": current.gid}) + "\n")
+    secure(tmp, RESTRICTED, current)
+    os.replace(tmp, target)

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import json
-import pwd
-import stat
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -17,11 +13,19 @@ import pytest
 
 from ipskpi.config import UnsupportedWarehousePath, WarehouseLayout
 from ipskpi.history import ensure_history
-from ipskpi.permissions import PUBLIC, restricted_umask, secure_warehouse
+from ipskpi.permissions import restricted_umask, secure_warehouse
 from ipskpi.publish import KEEP_GENERATIONS, current_release, generations, publish, rollback
 from ipskpi.sql_quote import identifier, literal
+from tests.permissions_check import (
+    assert_modes,
+    can_make_accounts,
+    make_account,
+    public_and_restricted,
+    reads_as,
+    remove_account,
+)
 
-NASTY = "it's a $(touch pwned) `id`; & | * [x] ~ \"q\" \\ wh"
+NASTY = 'it\'s a $(touch pwned) `id`; & | * [x] ~ "q" \\ wh'
 
 
 def build_with(tmp_path: Path, name: str, value: int) -> Path:
@@ -82,7 +86,11 @@ def test_publish_writes_a_public_and_a_restricted_tree_and_rollback_swaps_both_b
     ]
     assert (layout.restricted_exports / "fct_intake.parquet").exists()
     # Both trees come from the same generation, behind one symlink.
-    assert layout.public_dir.resolve().parent == layout.restricted_dir.resolve().parent == current_release(layout)
+    assert (
+        layout.public_dir.resolve().parent
+        == layout.restricted_dir.resolve().parent
+        == current_release(layout)
+    )
     assert [g.name for g in generations(layout)] == ["run1"]
     rollback(layout)
     assert value_in(layout.restricted_db, "fct_kpi_scorecard") == 1
@@ -148,43 +156,6 @@ def test_sql_quote_doubles_quotes_and_refuses_nul():
         literal("a\x00b")
 
 
-def walk(root: Path):
-    """Every file and folder under ``root`` (links themselves skipped, never followed)."""
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        for name in dirs + files:
-            path = Path(folder) / name
-            if not path.is_symlink():
-                yield path
-
-
-def audience_of(layout: WarehouseLayout, path: Path) -> str:
-    relative = path.relative_to(layout.root).parts
-    if relative[0] == "generations" and len(relative) >= 3 and relative[2] == PUBLIC:
-        return "public"
-    if relative[0] == "generations" and len(relative) <= 2 and path.is_dir():
-        return "pass-through"
-    return "restricted"
-
-
-def assert_modes(layout: WarehouseLayout, group: bool = False) -> int:
-    """Public files 0644 in 0755 folders, pass-through 0711, everything else owner-only."""
-    expected = {
-        ("public", False): 0o644,
-        ("public", True): 0o755,
-        ("pass-through", True): 0o751 if group else 0o711,
-        ("restricted", False): 0o640 if group else 0o600,
-        ("restricted", True): 0o2750 if group else 0o700,
-    }
-    assert stat.S_IMODE(layout.root.stat().st_mode) == expected[("pass-through", True)]
-    checked = 0
-    for path in walk(layout.root):
-        mode = stat.S_IMODE(path.lstat().st_mode)
-        want = expected[(audience_of(layout, path), path.is_dir())]
-        assert mode == want, f"{path.relative_to(layout.root)}: {mode:04o}, expected {want:04o}"
-        checked += 1
-    return checked
-
-
 def test_modes_fit_each_audience_after_publish_and_rollback_even_with_umask_000(tmp_path):
     layout = WarehouseLayout(tmp_path / "wh")
     previous = os.umask(0)
@@ -218,67 +189,26 @@ def test_files_of_an_older_layout_are_made_restricted(tmp_path):
     assert assert_modes(layout) > 10
 
 
-def _other_user() -> str | None:
-    if os.geteuid() != 0 or shutil.which("useradd") is None:
-        return None
-    name = f"ipskpi-t{uuid.uuid4().hex[:8]}"
-    done = subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
-    return name if done.returncode == 0 else None
-
-
-OTHER_USER_READS = """
-import json, os, sys
-results = {}
-for path in json.loads(sys.argv[1]):
-    try:
-        with open(path, "rb") as handle:
-            handle.read(16)
-        results[path] = "read"
-    except OSError as exc:
-        results[path] = type(exc).__name__
-print(json.dumps(results))
-"""
-
-
 def test_another_account_reads_the_public_tree_and_nothing_else(tmp_path):
     """As root (CI): a second Unix account; otherwise the mode bits checked above stand in."""
-    python = shutil.which("python3", path="/usr/bin:/bin")  # the venv's may live under /root
-    user = _other_user() if python else None
-    if user is None:
+    if not can_make_accounts():
         pytest.skip("needs root and useradd to create a second account; modes are checked by bits")
+    user = make_account()
+    parent = Path(f"/tmp/ipskpi-test-{uuid.uuid4().hex[:8]}")  # a folder others may pass through
     try:
-        parent = Path(f"/tmp/i18-other-{uuid.uuid4().hex[:8]}")  # a folder others may pass through
-        parent.mkdir(mode=0o711)
+        parent.mkdir()
         os.chmod(parent, 0o711)
-        try:
-            with restricted_umask():
-                layout = new_layout(parent / "wh")
-                (layout.runs_dir / "run1").mkdir()
-                (layout.runs_dir / "run1" / "report.md").write_text("rejected value")
-                publish(build_with(tmp_path, "b1", 1), layout.raw_db, layout, "run1")
-            public = [layout.public_db, layout.public_exports / "fct_kpi_scorecard_public.parquet"]
-            restricted = [
-                layout.raw_db,
-                layout.restricted_db,
-                layout.restricted_exports / "fct_kpi_scorecard.csv",
-                layout.runs_dir / "run1" / "report.md",
-            ]
-            account = pwd.getpwnam(user)
-            done = subprocess.run(
-                [python, "-c", OTHER_USER_READS, json.dumps([str(p) for p in public + restricted])],
-                user=account.pw_uid,
-                group=account.pw_gid,
-                extra_groups=[],
-                capture_output=True,
-                text=True,
-                cwd="/",
-                env={"PATH": os.environ.get("PATH", "")},
-            )
-            assert done.returncode == 0, done.stderr
-            results = json.loads(done.stdout)
-            assert {p: results[str(p)] for p in public} == {p: "read" for p in public}
-            assert {p: results[str(p)] for p in restricted} == {p: "PermissionError" for p in restricted}
-        finally:
-            shutil.rmtree(parent, ignore_errors=True)
+        with restricted_umask() as modes:
+            layout = new_layout(parent / "wh")
+            (layout.runs_dir / "run1").mkdir()
+            (layout.runs_dir / "run1" / "report.md").write_text("rejected value")
+            publish(build_with(tmp_path, "b1", 1), layout.raw_db, layout, "run1")
+            secure_warehouse(layout, "run1", current=modes)
+        public, restricted = public_and_restricted(layout)
+        assert layout.raw_db in restricted and layout.restricted_db.resolve() in restricted
+        assert layout.public_db.resolve() in public
+        results = reads_as(user, public + restricted + [layout.public_db, layout.restricted_db])
+        assert {p for p, r in results.items() if r == "read"} == set(public) | {layout.public_db}
     finally:
-        subprocess.run(["userdel", user], check=False)
+        shutil.rmtree(parent, ignore_errors=True)
+        remove_account(user)
