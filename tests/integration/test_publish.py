@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import uuid
 from pathlib import Path
 
@@ -212,3 +213,30 @@ def test_another_account_reads_the_public_tree_and_nothing_else(tmp_path):
     finally:
         shutil.rmtree(parent, ignore_errors=True)
         remove_account(user)
+
+
+def test_files_are_born_owner_only_under_the_refresh_umask_even_if_the_caller_s_is_000(tmp_path):
+    previous = os.umask(0)
+    try:
+        with restricted_umask():
+            (tmp_path / "born.txt").write_text("x")
+            (tmp_path / "born").mkdir()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "born.txt").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "born").stat().st_mode) == 0o700
+
+
+def test_a_blocked_run_s_build_is_kept_and_only_the_last_three(tmp_path):
+    from flows.refresh import KEEP_BLOCKED_BUILDS, keep_blocked_build
+
+    layout = new_layout(tmp_path / "wh")
+    kept = []
+    for i in range(KEEP_BLOCKED_BUILDS + 2):
+        shutil.copyfile(build_with(tmp_path, f"b{i}", i), layout.build_db(f"run{i}"))
+        os.utime(layout.build_db(f"run{i}"), (1_000_000 + i, 1_000_000 + i))
+        kept.append(keep_blocked_build(layout, f"run{i}"))
+        assert not layout.build_db(f"run{i}").exists()
+    assert sorted(layout.blocked_dir.glob("*.duckdb")) == kept[-KEEP_BLOCKED_BUILDS:]
+    assert value_in(kept[-1], "marts.fct_kpi_scorecard") == KEEP_BLOCKED_BUILDS + 1
+    assert keep_blocked_build(layout, "never-built") is None
