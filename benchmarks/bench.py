@@ -720,7 +720,7 @@ def bench_scale(
             if _saved(work, label, resume) is None:
                 shutil.rmtree(warehouse, ignore_errors=True)
             full_runs.append(run_refresh(landing, warehouse, work, label, resume))
-        if not (warehouse / "published.duckdb").exists():  # reused measurements, warehouse gone
+        if not (warehouse / "restricted" / "restricted.duckdb").exists():  # reused measurements, gone
             shutil.rmtree(warehouse, ignore_errors=True)
             full_runs.append(run_refresh(landing, warehouse, work, f"x{scale}-full-{len(full_runs) + 1}"))
         entry["full_refresh"] = {"runs": full_runs, "median": summarise(full_runs)}

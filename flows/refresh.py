@@ -10,7 +10,6 @@ database is left exactly as it was.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 import uuid
 from datetime import date, datetime
@@ -35,7 +34,8 @@ from ipskpi.ingest.nomis import FetchResult, fetch_nm_17_5
 from ipskpi.ingest.provider_returns import LoadResult, load_provider_returns
 from ipskpi.ingest.public_sources import load_public_sources
 from ipskpi.lock import refresh_lock
-from ipskpi.publish import publish
+from ipskpi.permissions import restricted_umask, secure_warehouse
+from ipskpi.publish import Publication, publish
 from ipskpi.summary import LANDING_NOT_USABLE, RefreshSummary, write_report
 
 
@@ -139,34 +139,39 @@ def generate_dbt_docs(layout: WarehouseLayout, run_id: str) -> Path:
     return static
 
 
-def publish_dbt_docs(layout: WarehouseLayout, static: Path) -> Path:
-    """Copy the run's static dbt docs to <warehouse>/docs/index.html (replaced atomically)."""
-    docs = layout.root / "docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    tmp = docs / "index.html.tmp"
-    shutil.copyfile(static, tmp)
-    os.replace(tmp, docs / "index.html")
-    return docs / "index.html"
-
-
 @task(name="audit-marts")
 def audit_marts(layout: WarehouseLayout, run_id: str) -> AuditResult:
     """Great Expectations suites over the newly built marts (and against what is published)."""
-    return run_audit(layout.build_db(run_id), layout.published_db, layout.root / "gx", raw_db=layout.raw_db)
+    return run_audit(layout.build_db(run_id), layout.restricted_db, layout.gx_dir, raw_db=layout.raw_db)
 
 
 @task(name="publish-marts")
-def publish_marts(layout: WarehouseLayout, run_id: str) -> Path:
-    """Swap the audited marts into place as published.duckdb (atomic)."""
-    return publish(layout.build_db(run_id), layout.raw_db, layout, run_id)
+def publish_marts(layout: WarehouseLayout, run_id: str, with_docs: bool) -> Publication:
+    """Swap the audited marts in as the public and the restricted trees, together (atomic).
+
+    The commissioner reports and the dbt docs are written into the new trees before the swap.
+    """
+    target = layout.run_dir(run_id) / "dbt_target" if with_docs else None
+    return publish(layout.build_db(run_id), layout.raw_db, layout, run_id, dbt_target=target)
 
 
-@task(name="build-reports")
-def build_commissioner_reports(layout: WarehouseLayout) -> list[Path]:
-    """Static HTML reports (England and each provider) from the newly published public marts."""
-    from ipskpi.report import build_reports, report_dir
+KEEP_BLOCKED_BUILDS = 3
 
-    return build_reports(layout.published_db, report_dir(layout.root))
+
+def keep_blocked_build(layout: WarehouseLayout, run_id: str) -> Path | None:
+    """Move a blocked run's build database to blocked/<run>.duckdb; keep the last few only."""
+    build_db = layout.build_db(run_id)
+    if not build_db.exists():
+        return None
+    layout.blocked_dir.mkdir(parents=True, exist_ok=True)
+    kept = layout.blocked_build_db(run_id)
+    os.replace(build_db, kept)
+    for old in sorted(layout.blocked_dir.glob("*.duckdb"), key=lambda p: (p.stat().st_mtime, p.name))[
+        :-KEEP_BLOCKED_BUILDS
+    ]:
+        old.unlink(missing_ok=True)
+        old.with_name(old.name + ".wal").unlink(missing_ok=True)
+    return kept
 
 
 def _scorecard_stats(published: Path) -> tuple[int, int, int]:
@@ -189,10 +194,13 @@ def nightly_refresh(landing: str, warehouse: str, full_refresh: bool = False) ->
     """
     logger = get_run_logger()
     layout = WarehouseLayout(Path(warehouse).resolve())
-    layout.ensure()
     run_id = new_run_id()
     summary = RefreshSummary(run_id, "blocked", Path(landing).resolve(), layout.root)
-    with refresh_lock(layout.lock_file):
+    # Every file is born readable by its owner (and the restricted group) only, whatever
+    # the caller's umask; the public tree is opened up when it is staged (ipskpi.permissions).
+    with restricted_umask() as modes, refresh_lock(_ensure(layout)):
+        secure_warehouse(layout, current=modes)  # also files left by an older layout
+        summary.modes = modes
         con = duckdb.connect(str(layout.raw_db))
         history.start_run(con, run_id, datetime.now())
         con.close()
@@ -235,40 +243,38 @@ def nightly_refresh(landing: str, warehouse: str, full_refresh: bool = False) ->
                     layout.build_db(run_id)
                 )
                 summary.status = "published"
-                summary.published_db = layout.published_db
+                summary.published_db = layout.restricted_db
                 # History first, so the published copy records this run as published.
                 _finish(layout, run_id, summary)
                 started = time.perf_counter()
                 try:
-                    publish_marts(layout, run_id)
+                    publication = publish_marts(layout, run_id, docs_static is not None)
                 except BaseException:
                     summary.status, summary.reason = "blocked", "publish failed"
                     _finish(layout, run_id, summary)
                     raise
+                summary.reports = publication.reports
+                summary.notes += publication.notes
                 summary.seconds["publish"] = time.perf_counter() - started
-                if docs_static is not None:
-                    try:
-                        publish_dbt_docs(layout, docs_static)
-                    except OSError as exc:
-                        summary.notes.append(f"dbt docs could not be published: {exc}")
-                started = time.perf_counter()
-                try:
-                    summary.reports = build_commissioner_reports(layout)
-                except Exception as exc:  # the data is published; a report failure must not hide that
-                    summary.notes.append(f"commissioner reports could not be built: {exc}")
-                summary.seconds["reports"] = time.perf_counter() - started
         if summary.status != "published":
-            if layout.published_db.exists():
-                summary.published_db = layout.published_db
+            if layout.restricted_db.exists():
+                summary.published_db = layout.restricted_db
+            summary.blocked_build = keep_blocked_build(layout, run_id)
             _finish(layout, run_id, summary)
         else:
             write_report(summary, layout.run_dir(run_id))
             keep_build(layout, run_id)  # the next night's build starts from this one
         layout.build_db(run_id).unlink(missing_ok=True)
+        secure_warehouse(layout, run_id, current=modes)
     logger.info("refresh %s finished: %s %s", run_id, summary.status, summary.reason)
     if summary.status != "published":
         raise RefreshBlocked(summary)
     return summary
+
+
+def _ensure(layout: WarehouseLayout) -> Path:
+    layout.ensure()
+    return layout.lock_file
 
 
 def _finish(layout: WarehouseLayout, run_id: str, summary: RefreshSummary) -> None:

@@ -11,6 +11,7 @@ from ipskpi.config import DEFAULT_WAREHOUSE, SAMPLE_LANDING, WarehouseLayout, pr
 EXIT_PUBLISHED = 0
 EXIT_BLOCKED = 1
 EXIT_LOCKED = 3
+EXIT_PERMISSIONS = 4
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -35,12 +36,19 @@ def _generate(args: argparse.Namespace) -> int:
 def _refresh(args: argparse.Namespace) -> int:
     prefect_defaults()
     from flows.refresh import RefreshBlocked, nightly_refresh
+    from ipskpi.config import UnsupportedWarehousePath
     from ipskpi.lock import RefreshLocked
+    from ipskpi.permissions import PermissionSetupError, modes
 
     try:
+        WarehouseLayout(Path(args.warehouse).resolve()).check_path()
+        modes()  # an unknown IPSKPI_RESTRICTED_GROUP refuses before anything starts
         summary = nightly_refresh(
             landing=str(args.landing), warehouse=str(args.warehouse), full_refresh=args.full_refresh
         )
+    except (PermissionSetupError, UnsupportedWarehousePath) as exc:
+        print(f"Refresh refused: {exc}", file=sys.stderr)
+        return EXIT_PERMISSIONS
     except RefreshLocked as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -80,11 +88,27 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
+    from ipskpi.lock import RefreshLocked, refresh_lock
+    from ipskpi.permissions import PermissionSetupError, restricted_umask
     from ipskpi.publish import rollback
 
     layout = WarehouseLayout(Path(args.warehouse).resolve())
-    restored = rollback(layout)
-    print(f"Restored {restored.name} as {layout.published_db}")
+    try:
+        with restricted_umask(), refresh_lock(layout.lock_file):
+            restored = rollback(layout)
+    except RefreshLocked as exc:
+        print(f"Rollback refused: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except PermissionSetupError as exc:
+        print(f"Rollback refused: {exc}", file=sys.stderr)
+        return EXIT_PERMISSIONS
+    except FileNotFoundError as exc:
+        print(f"Rollback refused: {exc}", file=sys.stderr)
+        return EXIT_BLOCKED
+    print(
+        f"Restored generation {restored.name}: "
+        f"{layout.public_dir}/ and {layout.restricted_dir}/ are its trees"
+    )
     return 0
 
 

@@ -36,17 +36,30 @@ def prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
+class UnsupportedWarehousePath(ValueError):
+    """A warehouse folder whose path DuckDB cannot write a database under."""
+
+
 @dataclass(frozen=True)
 class WarehouseLayout:
-    """Where one warehouse keeps its files.
+    """Where one warehouse keeps its files (README, "Warehouse layout").
 
+    public/           -> current/public: what anyone may read (public.duckdb, exports/,
+                      reports/, docs/); copy it whole to a web server or a public BI workspace
+    restricted/       -> current/restricted: exact counts and run history (restricted.duckdb,
+                      exports/, docs/), for the data-sharing agreement's audience only
+    current           -> generations/<run>: the published generation; one atomic symlink
+                      swap replaces (or rolls back) both trees together
+    generations/<run>/  each published generation: public/ and restricted/ (the last few
+                      are kept, for rollback)
     raw.duckdb        landed rows with lineage, the load ledger and rejected rows (persistent)
     build/<run>.duckdb  the database dbt builds for one run (write side of write-audit-publish)
-    published.duckdb  what dashboards read; replaced atomically only after a passing audit
-    generations/      the last few published files, for rollback
-    runs/<run>/       the run report, audit results and Data Docs of each run
+    blocked/<run>.duckdb  the build databases of the last few blocked runs, to inspect
+    runs/<run>/       the run report, audit results and dbt artefacts of each run
     state/last_build.duckdb  the build behind the published data: the next run's dbt
                       build starts from a copy of it (incremental models; ipskpi.incremental)
+    gx/               Great Expectations context and Data Docs
+    Modes by audience: ipskpi.permissions.
     """
 
     root: Path
@@ -56,12 +69,57 @@ class WarehouseLayout:
         return self.root / "raw.duckdb"
 
     @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    @property
+    def public_dir(self) -> Path:
+        return self.root / "public"
+
+    @property
+    def restricted_dir(self) -> Path:
+        return self.root / "restricted"
+
+    @property
+    def public_db(self) -> Path:
+        return self.public_dir / "public.duckdb"
+
+    @property
+    def restricted_db(self) -> Path:
+        return self.restricted_dir / "restricted.duckdb"
+
+    @property
     def published_db(self) -> Path:
-        return self.root / "published.duckdb"
+        """The restricted database (every mart and the run history); was ``published.duckdb``."""
+        return self.restricted_db
+
+    @property
+    def public_exports(self) -> Path:
+        return self.public_dir / "exports"
+
+    @property
+    def restricted_exports(self) -> Path:
+        return self.restricted_dir / "exports"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.public_dir / "reports"
+
+    @property
+    def public_docs(self) -> Path:
+        return self.public_dir / "docs" / "index.html"
+
+    @property
+    def restricted_docs(self) -> Path:
+        return self.restricted_dir / "docs" / "index.html"
 
     @property
     def build_dir(self) -> Path:
         return self.root / "build"
+
+    @property
+    def blocked_dir(self) -> Path:
+        return self.root / "blocked"
 
     @property
     def generations_dir(self) -> Path:
@@ -70,6 +128,10 @@ class WarehouseLayout:
     @property
     def runs_dir(self) -> Path:
         return self.root / "runs"
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.root / "gx"
 
     @property
     def lock_file(self) -> Path:
@@ -90,9 +152,24 @@ class WarehouseLayout:
     def build_db(self, run_id: str) -> Path:
         return self.build_dir / f"{run_id}.duckdb"
 
+    def blocked_build_db(self, run_id: str) -> Path:
+        return self.blocked_dir / f"{run_id}.duckdb"
+
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / run_id
 
+    def check_path(self) -> None:
+        """Refuse a path DuckDB mishandles: it reads what follows a ``?`` as URL options and
+        puts the write-ahead log of ``/a?b/raw.duckdb`` at ``/a.wal?b/raw.duckdb``, so no
+        database under such a folder can be written. Every other character is fine: paths
+        never reach SQL unquoted (ipskpi.sql_quote) and never reach a shell."""
+        if "?" in str(self.root) or "\x00" in str(self.root):
+            raise UnsupportedWarehousePath(
+                f"warehouse folder {str(self.root)!r}: DuckDB cannot write a database under a path "
+                "containing '?' (it reads the rest as URL options); choose a folder without one"
+            )
+
     def ensure(self) -> None:
+        self.check_path()
         for d in (self.root, self.build_dir, self.generations_dir, self.runs_dir):
             d.mkdir(parents=True, exist_ok=True)

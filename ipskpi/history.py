@@ -1,9 +1,10 @@
 """Run history: every refresh, its audit results and what it loaded, as queryable tables.
 
 Kept in the raw database's ``ops`` schema (which survives failed nights) and
-copied into each published database, so a dashboard can chart the gate's
-decisions and data quality over time. Only counts and descriptions: no row-level
-values, so the tables are safe to publish.
+copied into each restricted database (``restricted/restricted.duckdb``), so a
+restricted dashboard can chart the gate's decisions and data quality over time. No
+row-level values, but audit results name providers and rows and the load summary
+names files, so the tables are never put in the public tree.
 """
 
 from __future__ import annotations

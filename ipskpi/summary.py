@@ -12,6 +12,7 @@ from ipskpi.audit import AuditResult
 from ipskpi.dbt_runner import DbtResult
 from ipskpi.incremental import BuildStart
 from ipskpi.ingest.provider_returns import LoadResult
+from ipskpi.permissions import Modes
 
 LANDING_NOT_USABLE = "landing not usable"
 MAX_WARNING_LINES = 12
@@ -39,6 +40,8 @@ class RefreshSummary:
     notes: list[str] = field(default_factory=list)
     build_start: BuildStart | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    blocked_build: Path | None = None
+    modes: Modes | None = None
 
     @property
     def returns_by_status(self) -> Counter:
@@ -157,23 +160,32 @@ class RefreshSummary:
         else:
             lines.append("  Published nothing new: yesterday's published data is untouched")
         lines.append("  Outputs")
+        public, restricted = self.warehouse / "public", self.warehouse / "restricted"
+        if (public / "public.duckdb").exists():
+            lines.append(f"    public tree         {public}/ (anyone: copy it whole to a web server)")
+            lines.append(f"      database          {public / 'public.duckdb'}")
+            lines.append(f"      BI exports        {public / 'exports'}/<table>.parquet and .csv")
+            if (public / "docs" / "index.html").exists():
+                lines.append(f"      dbt docs          {public / 'docs' / 'index.html'}")
+            if self.reports:
+                index = next((p for p in self.reports if p.name == "index.html"), self.reports[0])
+                live = public / "reports"
+                lines.append(f"      commissioner report {live / 'england.html'}")
+                lines.append(f"      provider reports  {live / index.name} ({len(self.reports)} pages)")
         if self.published_db is not None:
-            lines.append(f"    published database  {self.published_db}")
+            lines.append(f"    restricted tree     {restricted}/ (exact counts: data-sharing agreement only)")
+            lines.append(f"      database          {self.published_db}")
+            lines.append(f"      BI exports        {restricted / 'exports'}/<table>.parquet and .csv")
+            if (restricted / "docs" / "index.html").exists():
+                lines.append(f"      dbt docs          {restricted / 'docs' / 'index.html'}")
         if self.report is not None:
             lines.append(f"    run report          {self.report}")
-        if self.reports:
-            index = next((p for p in self.reports if p.name == "index.html"), self.reports[0])
-            lines.append(f"    commissioner report {index.parent / 'england.html'}")
-            lines.append(f"    provider reports    {index} ({len(self.reports)} pages)")
-        if self.status == "published":
-            exports = self.warehouse / "exports"
-            if exports.exists():
-                lines.append(f"    BI exports          {exports}/<table>.parquet and .csv")
-            dbt_docs = self.warehouse / "docs" / "index.html"
-            if dbt_docs.exists():
-                lines.append(f"    dbt docs            {dbt_docs}")
+        if self.blocked_build is not None:
+            lines.append(f"    blocked build       {self.blocked_build} (the last 3 blocked runs are kept)")
         if self.audit is not None and self.audit.data_docs:
             lines.append(f"    data docs           {self.audit.data_docs}")
+        if self.modes is not None:
+            lines.append(f"  Access    {self.modes.describe()}")
         if self.seconds:
             lines.append("  Time      " + ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items()))
         return lines

@@ -143,12 +143,12 @@ def build_reports(published_db: Path, out_dir: Path) -> list[Path]:
 
 
 def report_dir(warehouse: Path) -> Path:
-    """Where the refresh writes the reports: ``<warehouse>/reports``."""
-    return Path(warehouse) / "reports"
+    """Where the refresh publishes the reports: ``<warehouse>/public/reports`` (the public tree)."""
+    return Path(warehouse) / "public" / "reports"
 
 
-def build_warehouse_reports(warehouse: Path) -> list[Path]:
-    """For the refresh flow, after publishing: reports of ``<warehouse>/published.duckdb``
-    written to ``<warehouse>/reports``."""
-    warehouse = Path(warehouse)
-    return build_reports(warehouse / "published.duckdb", report_dir(warehouse))
+def build_warehouse_reports(warehouse: Path, out_dir: Path) -> list[Path]:
+    """Reports of a warehouse's published public database (``<warehouse>/public/public.duckdb``)
+    written to ``out_dir``. The refresh itself writes them into each new public tree
+    before it is swapped in (ipskpi.publish)."""
+    return build_reports(Path(warehouse) / "public" / "public.duckdb", out_dir)

@@ -32,14 +32,14 @@ def add_report_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     parser.add_argument(
         "--published",
         type=Path,
-        default=DEFAULT_WAREHOUSE / "published.duckdb",
-        help="published database (default: the warehouse's published.duckdb)",
+        default=DEFAULT_WAREHOUSE / "public" / "public.duckdb",
+        help="published database (default: the warehouse's public/public.duckdb)",
     )
     parser.add_argument(
         "--out",
         type=Path,
-        default=DEFAULT_WAREHOUSE / "reports",
-        help="folder for the HTML files (default: <warehouse>/reports)",
+        default=Path("reports"),
+        help="folder for the HTML files (default: ./reports; the refresh writes <warehouse>/public/reports)",
     )
     parser.set_defaults(func=_report)
     return parser

@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ipskpi.config import EXPECTATIONS_DIR, SAMPLE_LANDING
+from ipskpi.config import EXPECTATIONS_DIR, SAMPLE_LANDING, WarehouseLayout
+from ipskpi.publish import generations
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.e2e
@@ -59,8 +60,8 @@ def job_starts_suite(severity: str) -> dict:
 def test_refresh_publishes_scorecard_with_provider_and_england_rows(published_warehouse):
     warehouse, result = published_warehouse
     assert "PUBLISHED" in result.stdout
-    assert "published database" in result.stdout
-    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    assert "restricted tree" in result.stdout and "public tree" in result.stdout
+    con = duckdb.connect(str(WarehouseLayout(warehouse).restricted_db), read_only=True)
     levels = dict(con.execute("select org_level, count(*) from fct_kpi_scorecard group by 1").fetchall())
     assert levels["provider"] > 0 and levels["england"] > 0
     columns = [r[0] for r in con.execute("describe fct_kpi_scorecard").fetchall()]
@@ -89,7 +90,7 @@ def test_failed_audit_blocks_publishing_and_leaves_published_file_untouched(
     published_warehouse, tmp_path, prefect_server
 ):
     warehouse, _ = published_warehouse
-    before = sha256(warehouse / "published.duckdb")
+    before = sha256(WarehouseLayout(warehouse).restricted_db)
     env = dict(
         prefect_server, IPSKPI_EXPECTATIONS_DIR=str(suites_with(tmp_path, job_starts_suite("critical")))
     )
@@ -97,38 +98,45 @@ def test_failed_audit_blocks_publishing_and_leaves_published_file_untouched(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "BLOCKED (audit failed)" in result.stdout
     assert "yesterday's published data is untouched" in result.stdout
-    assert sha256(warehouse / "published.duckdb") == before
+    assert sha256(WarehouseLayout(warehouse).restricted_db) == before
     report = next(p for p in sorted((warehouse / "runs").glob("*/report.md")) if "blocked" in p.read_text())
     text = report.read_text()
     assert "test_no_job_starts_critical" in text and "no provider has any job start" in text
-    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    con = duckdb.connect(str(WarehouseLayout(warehouse).restricted_db), read_only=True)
     provider = con.execute(
         "select min(org_code) from fct_kpi_scorecard where org_level = 'provider'"
     ).fetchone()[0]
     assert provider in text
+    # The blocked night's build is kept, named in the summary, and can be queried.
+    layout = WarehouseLayout(warehouse)
+    kept = sorted(layout.blocked_dir.glob("*.duckdb"))
+    assert len(kept) == 1 and f"blocked build       {kept[0]}" in result.stdout
+    con = duckdb.connect(str(kept[0]), read_only=True)
+    assert con.execute("select count(*) from marts.fct_kpi_scorecard").fetchone()[0] > 0
+    con.close()
 
 
 def test_warning_only_night_publishes_and_reports_the_warning(published_warehouse, tmp_path, prefect_server):
     warehouse, _ = published_warehouse
-    before = sha256(warehouse / "published.duckdb")
+    before = sha256(WarehouseLayout(warehouse).restricted_db)
     env = dict(
         prefect_server, IPSKPI_EXPECTATIONS_DIR=str(suites_with(tmp_path, job_starts_suite("warning")))
     )
     result = run_cli(["refresh", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse)], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PUBLISHED" in result.stdout and "WARNING test_no_job_starts_warning" in result.stdout
-    assert sha256(warehouse / "published.duckdb") != before
-    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    assert sha256(WarehouseLayout(warehouse).restricted_db) != before
+    con = duckdb.connect(str(WarehouseLayout(warehouse).restricted_db), read_only=True)
     warned = con.execute(
         "select count(*) from audit_results where severity = 'warning' and not success"
     ).fetchone()[0]
     assert warned >= 1
-    assert list((warehouse / "generations").glob("published-*.duckdb"))
+    assert generations(WarehouseLayout(warehouse))
 
 
 def test_second_refresh_on_the_same_warehouse_refuses_while_one_runs(published_warehouse, prefect_server):
     warehouse, _ = published_warehouse
-    before = sha256(warehouse / "published.duckdb")
+    before = sha256(WarehouseLayout(warehouse).restricted_db)
     with open(warehouse / "refresh.lock", "a+") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         result = run_cli(
@@ -136,7 +144,7 @@ def test_second_refresh_on_the_same_warehouse_refuses_while_one_runs(published_w
         )
     assert result.returncode == 3
     assert "another refresh is already running" in result.stderr
-    assert sha256(warehouse / "published.duckdb") == before
+    assert sha256(WarehouseLayout(warehouse).restricted_db) == before
 
 
 @pytest.mark.parametrize(("provider", "financial_year"), [("RX4", 2024), ("RXT", 2025)])
@@ -145,7 +153,7 @@ def test_marts_match_an_independent_hand_calculation(published_warehouse, provid
 
     warehouse, _ = published_warehouse
     expected = calculate(provider, financial_year)
-    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    con = duckdb.connect(str(WarehouseLayout(warehouse).restricted_db), read_only=True)
     rows = con.execute(
         "select kpi_code, value from fct_kpi_scorecard where org_code = ? and period_type = 'financial_year' "
         "and period_start = ? and breakdown_type is null",

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ipskpi.config import SAMPLE_LANDING
+from ipskpi.config import SAMPLE_LANDING, WarehouseLayout
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +46,7 @@ def warehouse(tmp_path_factory, prefect_server):
 def test_refresh_killed_mid_run_leaves_previous_published_file_intact(
     warehouse, prefect_server, crash_at, tmp_path
 ):
-    published = warehouse / "published.duckdb"
+    published = WarehouseLayout(warehouse).restricted_db
     before = sha256(published)
     rows_before = scorecard_rows(published)
     landing = tmp_path / "landing"
@@ -78,7 +78,7 @@ def test_next_refresh_after_crashes_succeeds(warehouse, prefect_server):
     result = refresh(warehouse, prefect_server)
     assert result.returncode == 0, result.stdout + result.stderr
     assert not list((warehouse / "build").glob("*.duckdb*")), "killed runs' build files are cleaned up"
-    assert not list(warehouse.glob("published.*.tmp.duckdb*"))
+    assert not list((warehouse / "generations").glob("*.tmp"))
 
 
 READER = """
@@ -93,7 +93,7 @@ print("same" if first == second else f"changed {first} {second}", flush=True)
 
 
 def test_reader_keeps_a_consistent_view_while_a_refresh_publishes(warehouse, prefect_server):
-    published = warehouse / "published.duckdb"
+    published = WarehouseLayout(warehouse).restricted_db
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(published)],
         stdin=subprocess.PIPE,
@@ -125,4 +125,4 @@ def test_two_refreshes_started_at_once_one_runs_and_one_refuses(warehouse, prefe
     assert codes == [0, 3], outputs
     refused = outputs[0] if first.returncode == 3 else outputs[1]
     assert "another refresh is already running" in refused[1]
-    assert scorecard_rows(warehouse / "published.duckdb") > 0
+    assert scorecard_rows(WarehouseLayout(warehouse).restricted_db) > 0

@@ -91,7 +91,7 @@ def published(tmp_path_factory, request) -> Path:
         assert source.exists(), f"IPSKPI_TEST_PUBLISHED_DB={reuse} does not exist"
     else:
         warehouse, _ = request.getfixturevalue("sample_warehouse")
-        source = warehouse / "published.duckdb"
+        source = warehouse / "public" / "public.duckdb"
     return copy_public_marts(source, target / "public_only.duckdb")
 
 

@@ -214,3 +214,15 @@ def test_exposures_are_declared_with_owner_maturity_and_url(manifest):
     assert {e["name"] for e in exposures.values()} >= {"bi_dashboards", "commissioner_report"}
     for exposure in exposures.values():
         assert exposure["owner"].get("name") and exposure["maturity"] and exposure["url"]
+
+
+def test_exposures_say_they_read_the_public_tree_and_public_models_match_what_is_published(manifest):
+    """Each exposure names its tree (meta: tree) and, depending only on public models, reads
+    public/; the models with sensitivity public are exactly the tables the public tree holds."""
+    from ipskpi.publish import PUBLIC_TABLES
+
+    for exposure in manifest["exposures"].values():
+        meta = (exposure.get("config") or {}).get("meta") or exposure.get("meta") or {}
+        assert meta.get("tree") == "public", exposure["name"]
+    public_models = {node["name"] for node in models(manifest).values() if is_public(node)}
+    assert public_models == set(PUBLIC_TABLES)
