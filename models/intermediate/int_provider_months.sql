@@ -109,7 +109,9 @@ returns_by_month as (
     select
         summarise_returns.*,
         rank_refusals.load_message as refusal_reason,
-        case when has_loaded_return = 1 and referral_rows > 0 then 1 else 0 end as has_accepted_return
+        case
+            when summarise_returns.has_loaded_return = 1 and summarise_returns.referral_rows > 0 then 1 else 0
+        end as has_accepted_return
     from summarise_returns
     left join rank_refusals
         on summarise_returns.provider_code = rank_refusals.provider_code

@@ -7,7 +7,8 @@ One landing carries several providers' defects at once, as a real night does:
 - RXT starts late (no return before 2024-07) and its 2025-06 return is refused (a folder
   without ``jobs.csv``);
 - TAF's 2024-09 ``referrals.csv`` is header-only;
-- NQV02 stops after 2025-12 (no declared end, so its later months are expected and missing).
+- NQV02 stops after 2025-12 (no declared end, so its later months are expected and missing);
+- in the second refresh every MHSDS file is re-sent with rows the models do not read.
 
 None of them may block England: the night publishes, every reconciliation holds, and the
 months are flagged in ``fct_return_completeness`` and on every scorecard row.
@@ -15,6 +16,7 @@ months are flagged in ``fct_return_completeness`` and on every scorecard row.
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -161,15 +163,29 @@ def test_every_scorecard_row_says_what_it_rests_on(night):
     assert coverage("fct_kpi_scorecard_public", "ENG", "month", "2025-01-01") == [(5, 4, 5, 4, True, False)]
 
 
-def test_late_month_arrives_after_later_months_and_the_later_month_still_wins(
+def unusable_mhsds(landing: Path) -> None:
+    """Re-send every MHSDS file with its rows under a breakdown the models do not read."""
+    for path in sorted((landing / "mhsds").glob("*.csv")):
+        with path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        for row in rows[1:]:
+            row[3] = "Sub ICB of Residence"
+        with path.open("w", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_second_night_late_month_wins_per_record_and_nothing_is_lost_quietly(
     night, prefect_server, sample_warehouse
 ):
+    """RX4 2025-01 arrives after later months loaded; MHSDS is re-sent in a layout whose rows
+    all go unused, so its KPIs leave the scorecard: warnings, never silence."""
     folder, landing, warehouse, first = night
     assert first.returncode == 0
     shutil.move(folder / "RX4_2025-01", landing / "provider_returns" / "RX4_2025-01")
+    unusable_mhsds(landing)
     result = refresh(landing, warehouse, prefect_server)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
-    assert "incremental: extends the build of run" in result.stdout
+    assert "PUBLISHED" in result.stdout
     con = published(warehouse)
     state = con.execute(
         "select return_state from fct_return_completeness where provider_code = 'RX4' and return_month = '2025-01'"
@@ -179,10 +195,25 @@ def test_late_month_arrives_after_later_months_and_the_later_month_still_wins(
         f"""select distinct {", ".join(COVERAGE)} from fct_kpi_scorecard
             where org_code = 'RX4' and period_type = 'financial_year' and period_start = date '2024-04-01'"""
     ).fetchall() == [(12, 12, 1, 1)]
-    # Every RX4 figure now equals the full sample's: the late 2025-01 return, loaded after the
-    # 2025-02 one, did not replace the records 2025-02 re-sent (the later reporting month wins).
+    # Every RX4 figure from its returns now equals the full sample's: the late 2025-01 return,
+    # loaded after the 2025-02 one, did not replace the records 2025-02 re-sent (the later
+    # reporting month wins per record). Section A (public sources) is left out: MHSDS changed.
     query = """select period_type, period_start, kpi_code, coalesce(breakdown_type, ''),
                       coalesce(breakdown_value, ''), numerator, denominator, value
-               from fct_kpi_scorecard where org_code = 'RX4' order by all"""
+               from fct_kpi_scorecard
+               where org_code = 'RX4' and kpi_code in (select kpi_code from dim_kpis where section <> 'A')
+               order by all"""
     sample = duckdb.connect(str(sample_warehouse[0] / "published.duckdb"), read_only=True)
     assert con.execute(query).fetchall() == sample.execute(query).fetchall()
+    # Nothing lost quietly: the MHSDS KPIs that left the scorecard, and the source whose rows
+    # all went unused, are audit warnings naming the KPI, the source and the files.
+    warned = con.execute(
+        """select suite, sample_unexpected from audit_results
+           where run_id = (select max(run_id) from refresh_runs) and not success"""
+    ).fetchall()
+    suites = {suite for suite, _ in warned}
+    assert {"continuity__kpis_against_published", "landing__sources_used"} <= suites, warned
+    text = " ".join(str(rows) for _, rows in warned)
+    assert "mhsds_employed_rate" in text and "mhsds/mhsds_monthly_2025-01.csv" in text
+    assert "WARNING continuity__kpis_against_published" in result.stdout
+    assert "WARNING landing__sources_used" in result.stdout
