@@ -109,10 +109,10 @@ def _column(frame: pd.DataFrame, name: str) -> list[object]:
     if name not in frame:  # a published file from before the column existed
         return [None] * len(frame)
     column = frame[name]
-    if name in FLAG_COLUMNS:
-        return [bool(v) if v == v and v is not None else False for v in column.tolist()]
+    if name in FLAG_COLUMNS:  # a null flag (pd.NA, NaN or None) is false
+        return [False if pd.isna(v) else bool(v) for v in column.astype(object).tolist()]
     if name in COUNT_COLUMNS:
-        return [None if v != v or v is None else int(v) for v in column.astype(object).tolist()]
+        return [None if pd.isna(v) else int(v) for v in column.astype(object).tolist()]
     if name in DATE_COLUMNS:
         return pd.to_datetime(column).dt.date.tolist()
     if name in NUMBER_COLUMNS:

@@ -283,12 +283,17 @@ def coverage_note(cell: Cell | None, is_england: bool) -> str:
         expected, reporting = cell.providers_expected or 0, cell.providers_reporting or 0
         text = f"based on {reporting} of {expected} providers' returns"
         if reporting < expected:
-            text += " (the others' missing months are estimated from their later returns)"
+            text += (
+                " (months without an accepted return are counted from the records"
+                " the providers' other returns carry)"
+            )
     else:
         expected, reporting = cell.months_expected or 0, cell.months_with_return or 0
         text = f"based on {reporting} of {expected} monthly returns"
         if reporting < expected:
-            text += " (the missing months are estimated from later returns)"
+            text += (
+                " (months without an accepted return are counted from the records its other returns carry)"
+            )
     if cell.is_provisional:
         text += "; provisional until next month's returns load"
     return text
