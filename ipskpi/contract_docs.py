@@ -123,13 +123,8 @@ def sources_yaml() -> dict:
                 # Spark has a single catalog: there the source schema alone names the raw tables.
                 "database": "{{ '' if target.type == 'spark' else var('raw_database') }}",
                 "schema": "provider_returns",
-                "config": {
-                    "loaded_at_field": "_loaded_at",
-                    "freshness": {
-                        "warn_after": {"count": 35, "period": "day"},
-                        "error_after": {"count": 62, "period": "day"},
-                    },
-                },
+                # No dbt source freshness: freshness comes from the periods in the rows
+                # (models/marts/fct_source_freshness.sql, audited by freshness__sources).
                 "tables": [_source_table(t) for t in PROVIDER_TABLES],
             }
         ],

@@ -34,9 +34,11 @@ population as (
     kpi_rows_from_population(population_cte)
 
     The shared second half of kpi_rollup and kpi_population_rollup: CTEs (continuing
-    an open WITH clause) and the final select that sum a population already placed in
-    periods by organisation and England, zero-fill headline rows over the reporting
-    scaffold and compute value (null for a zero denominator).
+    an open WITH clause) and the final select that keep a population already placed in
+    periods to the reporting scaffold (a provider's rows outside its reporting window
+    are left out of the provider and England alike), sum it by organisation and
+    England, zero-fill headline rows over the scaffold and compute value (null for a
+    zero denominator).
     Arguments:
         population_cte: name of a CTE with provider_code, period_type, period_start,
             period_end, kpi_code, breakdown_type, breakdown_value, numerator, denominator.
@@ -44,6 +46,17 @@ population as (
 {% macro kpi_rows_from_population(population_cte) -%}
 scaffold as (
     select * from {{ ref('int_provider_periods') }}
+),
+
+population_in_scaffold as (
+    -- A provider's rows count only in its scaffold periods (its reporting window), so
+    -- England, summed from the same rows, always equals the sum of its providers.
+    select {{ population_cte }}.*
+    from {{ population_cte }}
+    inner join scaffold
+        on {{ population_cte }}.provider_code = scaffold.org_code
+        and {{ population_cte }}.period_type = scaffold.period_type
+        and {{ population_cte }}.period_start = scaffold.period_start
 ),
 
 sum_by_org as (
@@ -58,7 +71,7 @@ sum_by_org as (
         breakdown_value,
         sum(numerator) as numerator,
         sum(denominator) as denominator
-    from {{ population_cte }}
+    from population_in_scaffold
     group by 1, 2, 3, 4, 5, 6, 7, 8
     union all
     select
@@ -72,7 +85,7 @@ sum_by_org as (
         breakdown_value,
         sum(numerator) as numerator,
         sum(denominator) as denominator
-    from {{ population_cte }}
+    from population_in_scaffold
     group by 1, 2, 3, 4, 5, 6, 7, 8
 ),
 

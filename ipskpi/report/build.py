@@ -60,15 +60,18 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def _page_meta(data: PublishedData, latest: date | None) -> dict:
+def _page_meta(data: PublishedData, latest: date | None, org_code: str = ENGLAND) -> dict:
     fy_label = lb.financial_year_label(latest) if latest else "no financial year published"
     complete = latest is None or data.period_complete("financial_year", latest)
     fy_end = data.period_end("financial_year", latest) if latest else None
+    coverage = data.coverage(org_code, "financial_year", latest) if latest else None
     return {
         "fy_label": fy_label,
         "fy_note": "" if complete else f"year to date, to {lb.long_date(data.as_of_date)}",
         "fy_end": lb.long_date(fy_end) if fy_end else "",
         "as_of": lb.long_date(data.as_of_date),
+        "coverage_note": lb.coverage_note(coverage, org_code == ENGLAND),
+        "is_incomplete": bool(coverage and coverage.is_incomplete),
     }
 
 
@@ -87,7 +90,7 @@ def render_org_page(env: Environment, data: PublishedData, org_code: str) -> str
         org=org,
         is_england=org_code == ENGLAND,
         panels=panels,
-        meta=_page_meta(data, latest),
+        meta=_page_meta(data, latest, org_code),
         title=f"IPS employment service report: {org['name']}",
     )
 

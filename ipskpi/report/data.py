@@ -39,6 +39,13 @@ class Cell:
     target_max: float | None
     target_status: str | None
     is_suppressed: bool
+    # What the figure rests on (not counts of people; absent from older published files).
+    months_expected: int | None = None
+    months_with_return: int | None = None
+    providers_expected: int | None = None
+    providers_reporting: int | None = None
+    is_incomplete: bool = False
+    is_provisional: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,11 +100,19 @@ def _date(value: object) -> date:
 CELL_COLUMNS = tuple(f.name for f in fields(Cell))  # the scorecard columns a Cell is built from
 DATE_COLUMNS = ("period_start", "period_end")
 NUMBER_COLUMNS = ("numerator", "denominator", "value", "target_min", "target_max")
+COUNT_COLUMNS = ("months_expected", "months_with_return", "providers_expected", "providers_reporting")
+FLAG_COLUMNS = ("is_suppressed", "is_incomplete", "is_provisional")
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[object]:
     """A column as Python values: nulls (None, NaN, NaT) as None, dates as dates, numbers as floats."""
+    if name not in frame:  # a published file from before the column existed
+        return [None] * len(frame)
     column = frame[name]
+    if name in FLAG_COLUMNS:  # a null flag (pd.NA, NaN or None) is false
+        return [False if pd.isna(v) else bool(v) for v in column.astype(object).tolist()]
+    if name in COUNT_COLUMNS:
+        return [None if pd.isna(v) else int(v) for v in column.astype(object).tolist()]
     if name in DATE_COLUMNS:
         return pd.to_datetime(column).dt.date.tolist()
     if name in NUMBER_COLUMNS:
@@ -143,6 +158,7 @@ class PublishedData:
             )
         self._cells: dict[Key, Cell] = {}
         self._by_kpi_org: dict[tuple[str, str], list[Cell]] = {}
+        self._coverage: dict[tuple[str, str, date], Cell] = {}
         self._categories: dict[tuple[str, str, str, date], set[str]] = {}
         self._period_starts: dict[str, set[date]] = {}
         self._period_ends: dict[tuple[str, date], date] = {}
@@ -151,7 +167,7 @@ class PublishedData:
         # has hundreds of thousands of rows, too many to convert value by value.
         columns = {name: _column(scorecard, name) for name in CELL_COLUMNS}
         for values in zip(*(columns[name] for name in CELL_COLUMNS), strict=True):
-            cell = Cell(*values[:-1], is_suppressed=bool(values[-1] or False))
+            cell = Cell(*values)
             key = (
                 cell.org_code,
                 cell.kpi_code,
@@ -162,6 +178,8 @@ class PublishedData:
             )
             self._cells[key] = cell
             self._by_kpi_org.setdefault((cell.kpi_code, cell.org_code), []).append(cell)
+            if cell.breakdown_type is None:
+                self._coverage.setdefault((cell.org_code, cell.period_type, cell.period_start), cell)
             self._period_starts.setdefault(cell.period_type, set()).add(cell.period_start)
             self._period_ends.setdefault((cell.period_type, cell.period_start), cell.period_end)
             if cell.breakdown_type is not None and cell.breakdown_value is not None:
@@ -254,6 +272,14 @@ class PublishedData:
 
     def period_end(self, period_type: str, period_start: date) -> date | None:
         return self._period_ends.get((period_type, period_start))
+
+    def coverage(self, org_code: str, period_type: str, period_start: date) -> Cell | None:
+        """A headline cell of the organisation and period: what its figures rest on.
+
+        Every row of an organisation and period carries the same coverage columns, so any
+        headline cell answers; None when the organisation has no row for the period.
+        """
+        return self._coverage.get((org_code, period_type, period_start))
 
     # --- organisations -----------------------------------------------------------------
     def provider_codes(self) -> list[str]:

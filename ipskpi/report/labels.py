@@ -253,15 +253,61 @@ NO_FIGURE_HTML = Markup(
 )
 
 
+INCOMPLETE_MARK = Markup(
+    '<a class="fn mark-incomplete" data-incomplete="true" href="#fn-incomplete"'
+    ' title="Some expected monthly returns are missing" aria-label="incomplete returns, see footnote">‡</a>'
+)
+PROVISIONAL_MARK = Markup(
+    '<a class="fn mark-provisional" data-provisional="true" href="#fn-provisional"'
+    ' title="Provisional: a later return may still correct it" aria-label="provisional, see footnote">p</a>'
+)
+
+
+def coverage_marks(cell: Cell | None) -> Markup:
+    """The marks after a figure: ‡ when an expected monthly return is missing, p while provisional."""
+    if cell is None:
+        return Markup("")
+    marks = Markup("")
+    if cell.is_incomplete:
+        marks += INCOMPLETE_MARK
+    if cell.is_provisional:
+        marks += PROVISIONAL_MARK
+    return marks
+
+
+def coverage_note(cell: Cell | None, is_england: bool) -> str:
+    """What a page's figures for one period rest on, in words ('' when nothing is known)."""
+    if cell is None or cell.months_expected is None:
+        return ""
+    if is_england:
+        expected, reporting = cell.providers_expected or 0, cell.providers_reporting or 0
+        text = f"based on {reporting} of {expected} providers' returns"
+        if reporting < expected:
+            text += (
+                " (months without an accepted return are counted from the records"
+                " the providers' other returns carry)"
+            )
+    else:
+        expected, reporting = cell.months_expected or 0, cell.months_with_return or 0
+        text = f"based on {reporting} of {expected} monthly returns"
+        if reporting < expected:
+            text += (
+                " (months without an accepted return are counted from the records its other returns carry)"
+            )
+    if cell.is_provisional:
+        text += "; provisional until next month's returns load"
+    return text
+
+
 def display(cell: Cell | None, unit: str) -> Markup:
-    """A table cell's content: the value, 'suppressed' (never 0), or no figure."""
+    """A table cell's content: the value, 'suppressed' (never 0), or no figure, with coverage marks."""
     if cell is None:
         return NO_FIGURE_HTML
     if cell.is_suppressed:
-        return SUPPRESSED_HTML
+        return SUPPRESSED_HTML + coverage_marks(cell)
     if cell.value is None:
-        return NO_FIGURE_HTML
-    return Markup('<span class="num">{}</span>').format(format_value(cell.value, unit))
+        return NO_FIGURE_HTML + coverage_marks(cell)
+    return Markup('<span class="num">{}</span>').format(format_value(cell.value, unit)) + coverage_marks(cell)
 
 
 STATUS_HTML = {

@@ -1,15 +1,24 @@
 /*
-    The reporting scaffold: each provider against each period in which it sent at
-    least one return, plus England against every period. KPIs are zero-filled over
-    this scaffold, so "no job starts this month" shows as 0, not as a missing row.
+    The reporting scaffold: each provider against each period that overlaps its
+    reporting window (int_provider_months: from its first return, or declared start,
+    to its declared end or the as-of date), plus England against every period. A
+    month with no accepted return stays in the scaffold (its figures come from what
+    later returns carry and are flagged in int_period_coverage), so England always
+    equals the sum of its providers. KPIs are zero-filled over this scaffold, so "no
+    job starts this month" shows as 0, not as a missing row, and the roll-ups count a
+    provider's records only in its scaffold periods.
 */
 with
 
-returns as (
-    select distinct
-        provider_code,
-        cast(return_month || '-01' as date) as return_month_start
-    from {{ ref('stg_provider_returns__referrals') }}
+provider_months as (
+    select * from {{ ref('int_provider_months') }}
+),
+
+providers_with_returns as (
+    select provider_code
+    from provider_months
+    group by provider_code
+    having max(case when is_received then 1 else 0 end) = 1
 ),
 
 periods as (
@@ -18,14 +27,16 @@ periods as (
 
 provider_periods as (
     select distinct
-        returns.provider_code as org_code,
+        provider_months.provider_code as org_code,
         'provider' as org_level,
         periods.period_type,
         periods.period_start,
         periods.period_end
-    from returns
+    from provider_months
+    inner join providers_with_returns
+        on provider_months.provider_code = providers_with_returns.provider_code
     inner join periods
-        on returns.return_month_start between periods.period_start and periods.period_end
+        on provider_months.month_start_date between periods.period_start and periods.period_end
 ),
 
 england_periods as (

@@ -7,9 +7,9 @@
        period end, or the as-of date while the period is not complete), the days from
        the period start to d, and the month d falls in (the period's last month).
     2. active_caseload: referrals in int_active_caseload_at_period_end on d, counted
-       per provider and for England.
+       per provider; England's is the sum over the providers in its scaffold period.
     3. es_wte: wte of employment specialists in the period's last month, per provider
-       and summed for England.
+       and summed over those providers for England.
     4. caseload_per_es = active_caseload / es_wte; employer_contacts_per_es_week =
        employer_face_to_face contacts in the period / (es_wte x days / 7). Both are
        null when es_wte is 0 or missing.
@@ -71,13 +71,6 @@ count_active_caseload as (
     group by
         provider_code,
         period_end_date
-    union all
-    select
-        'ENG' as org_code,
-        period_end_date,
-        count(*) as active_caseload
-    from active_caseload
-    group by period_end_date
 ),
 
 sum_es_wte as (
@@ -86,13 +79,6 @@ sum_es_wte as (
         month_start_date,
         es_wte
     from es_wte_by_month
-    union all
-    select
-        'ENG' as org_code,
-        month_start_date,
-        sum(es_wte) as es_wte
-    from es_wte_by_month
-    group by month_start_date
 ),
 
 select_employer_contact_counts as (
@@ -106,7 +92,7 @@ select_employer_contact_counts as (
         and breakdown_type is null
 ),
 
-measure_point_in_time as (
+measure_providers as (
     select
         date_scaffold.org_code,
         date_scaffold.org_level,
@@ -128,7 +114,40 @@ measure_point_in_time as (
         on date_scaffold.org_code = select_employer_contact_counts.org_code
         and date_scaffold.period_type = select_employer_contact_counts.period_type
         and date_scaffold.period_start = select_employer_contact_counts.period_start
+    where date_scaffold.org_level = 'provider'
 ),
+
+measure_england as (
+    select
+        date_scaffold.org_code,
+        date_scaffold.org_level,
+        date_scaffold.period_type,
+        date_scaffold.period_start,
+        date_scaffold.period_end,
+        date_scaffold.days_counted,
+        coalesce(sum(measure_providers.active_caseload), 0) as active_caseload,
+        coalesce(sum(measure_providers.es_wte), 0) as es_wte,
+        coalesce(sum(measure_providers.employer_contacts), 0) as employer_contacts
+    from date_scaffold
+    left join measure_providers
+        on date_scaffold.period_type = measure_providers.period_type
+        and date_scaffold.period_start = measure_providers.period_start
+    where date_scaffold.org_level = 'england'
+    group by
+        date_scaffold.org_code,
+        date_scaffold.org_level,
+        date_scaffold.period_type,
+        date_scaffold.period_start,
+        date_scaffold.period_end,
+        date_scaffold.days_counted
+),
+
+measure_point_in_time as (
+    select * from measure_providers
+    union all
+    select * from measure_england
+),
+
 
 place_first_contacts_in_periods as (
     select
@@ -140,6 +159,11 @@ place_first_contacts_in_periods as (
     inner join periods
         on first_employer_contacts.first_employer_contact_date
         between periods.period_start and periods.period_end
+    -- only in the provider's scaffold periods, as England's median is taken over the same referrals
+    inner join scaffold
+        on first_employer_contacts.provider_code = scaffold.org_code
+        and periods.period_type = scaffold.period_type
+        and periods.period_start = scaffold.period_start
 ),
 
 take_median_days as (

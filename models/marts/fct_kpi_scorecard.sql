@@ -6,7 +6,10 @@
     2. Attach targets from the KPI catalogue; target_status is met when the value
        lies within [target_min, target_max] (either bound may be open), not_met when
        outside, null when there is no target or no value.
-    3. Stamp the as-of date.
+    3. Stamp the as-of date and what the figure rests on (int_period_coverage): the
+       expected provider-months with an accepted return, the expected providers that
+       reported every month, whether any is missing (is_incomplete) and whether any
+       month is still provisional (no later month's return loaded yet).
     One row per organisation per period per KPI per breakdown.
 */
 with
@@ -53,6 +56,10 @@ periods as (
 
 as_of as (
     select * from {{ ref('int_as_of_date') }}
+),
+
+coverage as (
+    select * from {{ ref('int_period_coverage') }}
 ),
 
 facts_unioned as (
@@ -142,9 +149,19 @@ final as (
                 else 'met'
             end as {{ dbt.type_string() }}
         ) as target_status,
-        cast(as_of.as_of_date as date) as as_of_date
+        cast(as_of.as_of_date as date) as as_of_date,
+        cast(coalesce(coverage.months_expected, 0) as integer) as months_expected,
+        cast(coalesce(coverage.months_with_return, 0) as integer) as months_with_return,
+        cast(coalesce(coverage.providers_expected, 0) as integer) as providers_expected,
+        cast(coalesce(coverage.providers_reporting, 0) as integer) as providers_reporting,
+        coalesce(coverage.months_with_return < coverage.months_expected, false) as is_incomplete,
+        coalesce(coverage.is_provisional, false) as is_provisional
     from targets_attached
     cross join as_of
+    left join coverage
+        on targets_attached.org_code = coverage.org_code
+        and targets_attached.period_type = coverage.period_type
+        and targets_attached.period_start = coverage.period_start
 )
 
 select * from final

@@ -82,7 +82,14 @@ final as (
         target_max,
         case when is_suppressed then null else target_status end as target_status,
         as_of_date,
-        is_suppressed
+        is_suppressed,
+        -- what the figure rests on: returns and providers, not counts of people
+        months_expected,
+        months_with_return,
+        providers_expected,
+        providers_reporting,
+        is_incomplete,
+        is_provisional
     from flagged
 )
 

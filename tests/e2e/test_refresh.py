@@ -81,6 +81,12 @@ def test_refresh_publishes_scorecard_with_provider_and_england_rows(published_wa
         "target_max",
         "target_status",
         "as_of_date",
+        "months_expected",
+        "months_with_return",
+        "providers_expected",
+        "providers_reporting",
+        "is_incomplete",
+        "is_provisional",
     ]
     runs = con.execute("select status from refresh_runs").fetchall()
     assert runs == [("published",)]

@@ -52,9 +52,10 @@ VALUE_FOR_MONEY = (
 )
 LOCAL_CONTEXT = ("employment_rate", "mhsds_employed_rate")
 # What a figure cell may show: a value (optionally with its target status), suppressed, or n/a.
+# A figure, then its coverage marks: ‡ (an expected monthly return missing), p (provisional).
 FIGURE = re.compile(
     r"^(— suppressed \*|n/a †|per provider only|"
-    r"£?-?[\d,]+(\.\d+)?(%| days)?( ✓ Met| ✗ Not met)?)$"
+    r"£?-?[\d,]+(\.\d+)?(%| days)?)( ‡)?( p)?( ✓ Met| ✗ Not met)?$"
 )
 # Console output of any kind (there is no script), a script error, or a network fetch.
 BROWSER_PROBLEM = re.compile(r"CONSOLE|Uncaught|Failed to load resource|net::ERR_|Refused to", re.I)
@@ -352,7 +353,9 @@ def test_absent_panels_say_not_yet_available_and_light_up_when_rows_appear(publi
 
     con = duckdb.connect(str(db))
     con.execute(
-        """insert into fct_kpi_scorecard_public
+        """insert into fct_kpi_scorecard_public (org_code, org_level, period_type, period_start, period_end,
+               kpi_code, breakdown_type, breakdown_value, numerator, denominator, value, target_min,
+               target_max, target_status, as_of_date, is_suppressed)
            select org_code, org_level, period_type, period_start, period_end, kpi_code,
                   null, null, null, null, value, target_min, target_max, target_status,
                   as_of_date, false
@@ -377,6 +380,52 @@ def test_absent_panels_say_not_yet_available_and_light_up_when_rows_appear(publi
     assert 'data-chart="local-context"' in context and "75.0%" in context and "9.0%" in context
     # Still missing from the published rows: named as not yet available, not shown as 0.
     assert "Not yet available" in vfm and "active_clients_per_wte" in vfm
+
+
+def test_pages_say_what_the_figures_rest_on_and_mark_incomplete_and_provisional_cells(
+    published: Path, tmp_path: Path
+):
+    db = tmp_path / "public.duckdb"
+    shutil.copy(published, db)
+    con = duckdb.connect(str(db))
+    latest = con.execute(
+        "select max(period_start) from fct_kpi_scorecard_public where period_type = 'financial_year'"
+    ).fetchone()[0]
+    expected = con.execute(
+        """select max(providers_expected) from fct_kpi_scorecard_public
+           where org_code = 'ENG' and period_type = 'financial_year' and period_start = ?""",
+        [latest],
+    ).fetchone()[0]
+    provider = con.execute(
+        "select min(org_code) from fct_kpi_scorecard_public where org_level = 'provider'"
+    ).fetchone()[0]
+    # One provider's month of the latest year had no accepted return: England rests on one
+    # provider fewer, and that provider on one month fewer; both are flagged incomplete.
+    con.execute(
+        """update fct_kpi_scorecard_public
+           set providers_reporting = providers_expected - 1, months_with_return = months_expected - 1,
+               is_incomplete = true
+           where org_code in ('ENG', ?) and period_type = 'financial_year' and period_start = ?""",
+        [provider, latest],
+    )
+    con.close()
+    pages = {p.stem: p.read_text() for p in build_reports(db, tmp_path / "site")}
+    england = strip_tags(pages["england"])
+    assert f"based on {expected - 1} of {expected} providers' returns" in england
+    con = duckdb.connect(str(db), read_only=True)
+    provider_months = con.execute(
+        """select max(months_expected) from fct_kpi_scorecard_public
+           where org_code = ? and period_type = 'financial_year' and period_start = ?""",
+        [provider, latest],
+    ).fetchone()[0]
+    con.close()
+    assert f"based on {provider_months - 1} of {provider_months} monthly returns" in strip_tags(
+        pages[provider]
+    )
+    assert 'data-incomplete="true"' in pages["england"] and 'data-incomplete="true"' in pages[provider]
+    # The latest year includes every provider's latest month: provisional, marked p.
+    assert 'data-provisional="true"' in pages["england"]
+    assert 'id="fn-incomplete"' in pages["england"] and 'id="fn-provisional"' in pages["england"]
 
 
 def test_report_command_builds_the_pages(published: Path, tmp_path: Path, capsys):

@@ -15,6 +15,7 @@ renamed as (
         superseded_by as superseded_by_load_id,
         rows_loaded,
         rows_rejected,
+        message as load_message,
         loaded_at
     from source
 )
