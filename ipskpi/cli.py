@@ -57,7 +57,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         return serve(
-            args.landing, args.warehouse, prefect_yaml=args.prefect_yaml, port=args.port, ui=not args.no_ui
+            args.landing,
+            args.warehouse,
+            prefect_yaml=args.prefect_yaml,
+            port=args.port,
+            ui=not args.no_ui,
+            schedule_timeout=args.schedule_wait,
         )
     except ServeRefused as exc:
         print(f"Serve refused: {exc}", file=sys.stderr)
@@ -139,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=PROJECT_DIR / "prefect.yaml",
         help="file whose ipskpi-nightly deployment is served (default: the project's prefect.yaml)",
+    )
+    sv.add_argument(
+        "--schedule-wait",
+        type=float,
+        default=120,
+        help="seconds to wait for the server's scheduler to create the first runs before refusing (120)",
     )
     sv.set_defaults(func=_serve)
 

@@ -406,11 +406,15 @@ def _serve_deployment(
         print(f"  left over    {line}", file=out)
     upcoming = wait_for_scheduled_runs(deployment_id, schedule_timeout) if schedules else []
     if schedules and not upcoming:
+        what = (
+            f"see its log {server.log_path}."
+            if server is not None
+            else "restart it with `prefect server start`, or unset PREFECT_API_URL."
+        )
         raise ServeRefused(
             f"The Prefect server at {api_url} created no scheduled run of {deployment['name']} "
             f"within {schedule_timeout:.0f} s: its scheduler service is not running (a server "
-            "started with `prefect server start --no-services` never schedules). Restart it "
-            "with `prefect server start`, or unset PREFECT_API_URL."
+            f"started with `prefect server start --no-services` never schedules); {what}"
         )
     print(
         f"Serving {deployment['name']}: "
