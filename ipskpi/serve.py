@@ -236,11 +236,13 @@ def wait_for_scheduled_runs(deployment_id: Any, timeout: float) -> list[Any]:
                     state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
                 ),
                 sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-                limit=3,
+                limit=20,
             )
-            runs = [run for run in runs if run.auto_scheduled]
+            # Made by the scheduler and still ahead: a run left over from before proves nothing.
+            now = datetime.now(UTC)
+            runs = [run for run in runs if run.auto_scheduled and run.expected_start_time > now]
             if runs or time.monotonic() > deadline:
-                return runs
+                return runs[:3]
             time.sleep(1)
 
 
@@ -373,6 +375,8 @@ def _serve_deployment(
     from ipskpi.config import PROJECT_DIR, prefect_defaults
 
     prefect_defaults()
+    import asyncio
+
     from prefect.runner import Runner
 
     from flows.refresh import nightly_refresh
@@ -382,12 +386,33 @@ def _serve_deployment(
     os.chdir(PROJECT_DIR)
 
     class ServeRunner(Runner):
+        """A Runner that stops the way Ctrl-C stops it, whatever the signal and whoever asks.
+
+        Cancelling the task that runs ``start()`` makes the runner end the flow run in
+        progress (recorded as Crashed) and close its clients. Prefect's own SIGTERM handler
+        calls the synchronous ``stop()`` inside the running loop, and relaying SIGTERM as
+        SIGINT would do nothing where SIGINT is ignored (a process started in the background).
+        """
+
+        main_task: asyncio.Task[None] | None = None
+        stop_requested = False
+
         def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
-            """SIGTERM stops serving the way Ctrl-C does: asyncio cancels the runner, which
-            pauses the schedule, ends the flow run in progress and closes its clients.
-            (Prefect's own handler calls the synchronous ``stop()`` inside the running loop.)"""
             self._logger.info("SIGTERM received, stopping ...")
-            signal.raise_signal(signal.SIGINT)
+            self.request_stop()
+
+        def request_stop(self) -> None:
+            self.stop_requested = True
+            task = self.main_task
+            if task is not None and not task.done():
+                task.get_loop().call_soon_threadsafe(task.cancel)
+
+    async def run_until_stopped(runner: ServeRunner) -> None:
+        runner.main_task = asyncio.current_task()
+        if runner.stop_requested:
+            return
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner.start()
 
     schedules = schedules_from(deployment)
     # The schedule stays active while serve is stopped, so a night missed while it (or the
@@ -433,11 +458,12 @@ def _serve_deployment(
 
     died = threading.Event()
     if server is not None:
-        threading.Thread(target=_watch, args=(server, died), daemon=True, name="prefect-server-watch").start()
-    import asyncio
-
+        watch = threading.Thread(
+            target=_watch, args=(server, died, runner), daemon=True, name="prefect-server-watch"
+        )
+        watch.start()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(runner.start())
+        asyncio.run(run_until_stopped(runner))
     if died.is_set():
         print(
             f"The Prefect server stopped unexpectedly (code {server.process.returncode}); "
@@ -454,13 +480,25 @@ def _tz(name: str | None) -> Any:
     return ZoneInfo(name or "UTC")
 
 
-def _watch(server: LocalServer, died: threading.Event) -> None:
+def _watch(server: LocalServer, died: threading.Event, runner: Any) -> None:
     """If the supervised server exits, stop serving (the runner cannot run anything without it)."""
-    import _thread
-
     assert server.process is not None
     server.process.wait()
     if server.stopping:
         return
     died.set()
-    _thread.interrupt_main()
+    runner.request_stop()
+    time.sleep(30)
+    # Still here: the runner's shutdown waits on a server that is gone. End the flow run
+    # (the refresh is safe to kill at any point) and exit so the service manager restarts.
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.kill()
+    print(
+        f"The Prefect server stopped unexpectedly (code {server.process.returncode}); see "
+        f"{server.log_path}. Exiting so the service manager restarts serve.",
+        file=sys.stderr,
+        flush=True,
+    )
+    os._exit(1)
