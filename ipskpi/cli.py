@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ipskpi.config import DEFAULT_WAREHOUSE, SAMPLE_LANDING, WarehouseLayout, prefect_defaults
+from ipskpi.config import DEFAULT_WAREHOUSE, PROJECT_DIR, SAMPLE_LANDING, WarehouseLayout, prefect_defaults
 
 EXIT_PUBLISHED = 0
 EXIT_BLOCKED = 1
@@ -60,31 +60,21 @@ def _refresh(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Serve the nightly deployment from prefect.yaml (schedule and all) in this process."""
-    prefect_defaults()
-    import yaml
-    from prefect.schedules import Cron
+    """Serve the nightly deployment from prefect.yaml on a Prefect server whose scheduler runs."""
+    from ipskpi.serve import EXIT_SERVE_REFUSED, ServeRefused, serve
 
-    from flows.refresh import nightly_refresh
-    from ipskpi.config import PROJECT_DIR
-
-    spec = yaml.safe_load((PROJECT_DIR / "prefect.yaml").read_text())
-    deployment = next(d for d in spec["deployments"] if d["name"] == "ipskpi-nightly")
-    schedules = [Cron(s["cron"], timezone=s["timezone"]) for s in deployment["schedules"]]
-    print(
-        f"Serving {deployment['name']}: "
-        + ", ".join(f"{s['cron']} ({s['timezone']})" for s in deployment["schedules"])
-        + f"; landing {args.landing}, warehouse {args.warehouse}. Ctrl-C to stop."
-    )
-    nightly_refresh.serve(
-        name=deployment["name"],
-        schedules=schedules,
-        parameters={"landing": str(args.landing), "warehouse": str(args.warehouse)},
-        tags=deployment.get("tags"),
-        description=deployment.get("description"),
-        global_limit=deployment.get("concurrency_limit"),
-    )
-    return 0
+    try:
+        return serve(
+            args.landing,
+            args.warehouse,
+            prefect_yaml=args.prefect_yaml,
+            port=args.port,
+            ui=not args.no_ui,
+            schedule_timeout=args.schedule_wait,
+        )
+    except ServeRefused as exc:
+        print(f"Serve refused: {exc}", file=sys.stderr)
+        return EXIT_SERVE_REFUSED
 
 
 def _rollback(args: argparse.Namespace) -> int:
@@ -159,9 +149,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ref.set_defaults(func=_refresh)
 
-    sv = sub.add_parser("serve", help="serve the nightly Prefect deployment (cron from prefect.yaml)")
+    sv = sub.add_parser(
+        "serve",
+        help="serve the nightly Prefect deployment (schedule from prefect.yaml) on a Prefect server that "
+        "schedules: the one PREFECT_API_URL names, else a local one it starts and stops",
+    )
     sv.add_argument("--landing", type=Path, default=SAMPLE_LANDING)
     sv.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    sv.add_argument(
+        "--port",
+        type=int,
+        default=4200,
+        help="port of the local Prefect server (127.0.0.1) when PREFECT_API_URL is not set (default 4200)",
+    )
+    sv.add_argument("--no-ui", action="store_true", help="start the local Prefect server without its UI")
+    sv.add_argument(
+        "--prefect-yaml",
+        type=Path,
+        default=PROJECT_DIR / "prefect.yaml",
+        help="file whose ipskpi-nightly deployment is served (default: the project's prefect.yaml)",
+    )
+    sv.add_argument(
+        "--schedule-wait",
+        type=float,
+        default=120,
+        help="seconds to wait for the server's scheduler to create the first runs before refusing (120)",
+    )
     sv.set_defaults(func=_serve)
 
     rb = sub.add_parser("rollback", help="put the previous published generation back")
