@@ -43,8 +43,8 @@ full integer-programming audit, so it is a floor on what an attacker can do, not
 proof of safety against every combination.
 
 ``find_leaks(con)`` runs it on a DuckDB connection holding ``fct_kpi_scorecard``,
-``fct_kpi_scorecard_public`` and ``dim_kpis``; ``audit_frame(con)`` gives one row per
-public cell the audit's Great Expectations suite validates.
+``fct_kpi_scorecard_public`` and ``dim_kpis``; ``leak_frame(con)`` is the frame of leaks the
+audit's Great Expectations suite ``expectations/disclosure__differencing.json`` validates.
 """
 
 from __future__ import annotations
@@ -571,10 +571,10 @@ def _value_relations(
     return relations
 
 
-def audit_frame(con: duckdb.DuckDBPyConnection, **kwargs: Any):  # noqa: ANN201 - pandas is optional here
-    """One row per leak (empty when none), for the audit's Great Expectations suite."""
+def leak_frame(con: duckdb.DuckDBPyConnection, **kwargs: Any) -> Any:
+    """``find_leaks`` as a pandas frame, one row per leak (empty when none), for the audit."""
     import pandas as pd
 
     report = find_leaks(con, **kwargs)
     columns = [*ROW_KEY, "column", "kind", "true_value", "published", "possible_low", "possible_high"]
-    return report, pd.DataFrame([leak.as_dict() for leak in report.leaks], columns=columns)
+    return pd.DataFrame([leak.as_dict() for leak in report.leaks], columns=columns)
