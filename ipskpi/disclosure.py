@@ -251,10 +251,21 @@ def _ratio_relation(
 
 
 def default_org_parents(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """provider -> England, the hierarchy the scorecard has when it has no other levels."""
+    """provider -> England, the hierarchy the scorecard has when it has no other levels.
+
+    A scorecard with other levels (ICB, region) must pass its own ``org_parents`` (each
+    organisation to its parent, e.g. from dim_providers): guessing would let an
+    unchecked level through, so this refuses instead.
+    """
     by_level: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         by_level[row["org_level"]].add(row["org_code"])
+    others = set(by_level) - {"provider", "england"}
+    if others:
+        raise ValueError(
+            f"the scorecard has organisation levels {sorted(others)}: pass org_parents "
+            "(each organisation's parent) so the differencing check covers them"
+        )
     england = sorted(by_level.get("england", ()))
     if len(england) != 1:
         return {}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from ipskpi.disclosure import analyse
 
 Q2 = (dt.date(2024, 7, 1), dt.date(2024, 9, 30))
@@ -205,3 +207,32 @@ def test_a_relation_that_does_not_hold_exactly_is_never_credited_to_the_attacker
 
     assert report.relations == {}
     assert report.leaks == []
+
+
+def test_a_generic_hierarchy_provider_icb_england_is_checked_at_every_level():
+    # ICB Q1 = P1 + P2, ICB Q2 = P3, England = Q1 + Q2. Q1's 8 is published as 10 (8-12)
+    # over two hidden providers (0-4 each): both must be 4. Only the ICB level shows it:
+    # England (18, published 20) minus P3 (10) leaves P1 + P2 anywhere from 4 to 8.
+    rows = [
+        row("ENG", "job_starts", "count", (18, None, 18), (20, None, 20)),
+        row("Q1", "job_starts", "count", (8, None, 8), (10, None, 10)),
+        row("Q2", "job_starts", "count", (10, None, 10), (10, None, 10)),
+        row("P1", "job_starts", "count", (4, None, 4), (None, None, None), suppressed=True),
+        row("P2", "job_starts", "count", (4, None, 4), (None, None, None), suppressed=True),
+        row("P3", "job_starts", "count", (10, None, 10), (10, None, 10)),
+    ]
+    for r in rows:
+        r["org_level"] = {"ENG": "england", "Q1": "icb", "Q2": "icb"}.get(r["org_code"], "provider")
+
+    report = analyse(rows, org_parents={"Q1": "ENG", "Q2": "ENG", "P1": "Q1", "P2": "Q1", "P3": "Q2"})
+
+    assert report.relations == {"organisations": 3}
+    assert sorted((leak.key[0], leak.true_value) for leak in report.suppressed_recovered) == [
+        ("P1", 4),
+        ("P2", 4),
+    ]
+
+    flat = [r for r in rows if r["org_level"] != "icb"]
+    assert analyse(flat, org_parents={"P1": "ENG", "P2": "ENG", "P3": "ENG"}).suppressed_recovered == []
+    with pytest.raises(ValueError, match="org_parents"):
+        analyse(rows)  # a level the default hierarchy does not know is refused, not skipped
