@@ -61,10 +61,8 @@ flagged as (
         ) as row_id,
         coalesce(breakdown_type, '~') as breakdown_type_key,
         coalesce(breakdown_value, '~') as breakdown_value_key,
-        case
-            when is_numerator_a_count then numerator
-            when is_denominator_a_count then denominator
-        end as size,
+        case when is_numerator_a_count then numerator end as numerator_count,
+        case when is_denominator_a_count then denominator end as denominator_count,
         (is_numerator_a_count and coalesce(numerator >= 0 and numerator <= 4, false))
         or (is_denominator_a_count and coalesce(denominator >= 0 and denominator <= 4, false))
             as is_primary_suppressed
@@ -181,8 +179,8 @@ memberships as (
 hidden_0 as (
     select
         row_id,
-        size,
-        is_primary_suppressed as is_primary,
+        numerator_count,
+        denominator_count,
         is_primary_suppressed as is_hidden
     from counted
 ),
