@@ -22,8 +22,9 @@
         pass_number: the pass (0, 1, ...); hidden_<pass_number> must be defined before,
             with columns row_id, numerator_count and denominator_count (the row's counts,
             null where the column is not a count) and is_hidden.
-        memberships: a CTE of group_id, row_id, is_group_parent: one row per row per
-            group it belongs to.
+        memberships: a CTE of group_id, row_id, is_group_parent, is_numerator_additive,
+            is_denominator_additive (the parent is the sum of its children for that
+            column): one row per row per group it belongs to.
         smallest_shown: the smallest count the scorecard shows (5: 0-4 are hidden).
 #}
 {% macro secondary_suppression_pass(pass_number, memberships, smallest_shown=5) -%}
@@ -35,6 +36,9 @@ groups_{{ this_pass }} as (
         {{ memberships }}.group_id,
         {%- for column in columns %}
         {%- set count = this_pass ~ '.' ~ column %}
+        max(
+            case when {{ memberships }}.is_{{ column.replace('_count', '') }}_additive then 1 else 0 end
+        ) as {{ column }}_additive,
         -- {{ column }}: hidden children too large to be a primary suppression (top open).
         sum(
             case
@@ -83,11 +87,16 @@ at_risk_{{ this_pass }} as (
     where hidden_rows = 1
         {%- for column in columns %}
         or (
-            {{ column }}_parent_low is not null
+            {{ column }}_additive = 1
+            and {{ column }}_parent_low is not null
             and {{ column }}_open_children = 0
             and {{ column }}_parent_low >= {{ column }}_children_high
         )
-        or ({{ column }}_parent_high is not null and {{ column }}_parent_high <= {{ column }}_children_low)
+        or (
+            {{ column }}_additive = 1
+            and {{ column }}_parent_high is not null
+            and {{ column }}_parent_high <= {{ column }}_children_low
+        )
         {%- endfor %}
 ),
 

@@ -91,7 +91,10 @@ org_parents as (
 
 org_children as (
     select
+        'organisation' as dimension,
+        {{ dbt.concat(["'organisation '", "parents.kpi_code", "' '", "parents.breakdown_type_key"]) }} as family,
         parents.row_id as parent_row_id,
+        '~' as breakdown_type_key,
         children.row_id
     from counted as children
     inner join org_parents
@@ -107,7 +110,12 @@ org_children as (
 
 period_children as (
     select
+        'period' as dimension,
+        {{ dbt.concat([
+            "'period '", "parents.period_type", "' '", "parents.kpi_code", "' '", "parents.breakdown_type_key"
+        ]) }} as family,
         parents.row_id as parent_row_id,
+        '~' as breakdown_type_key,
         children.row_id
     from counted as children
     inner join counted as parents
@@ -123,8 +131,10 @@ period_children as (
 
 breakdown_children as (
     select
+        'breakdown' as dimension,
+        {{ dbt.concat(["'breakdown '", "headlines.kpi_code", "' '", "categories.breakdown_type_key"]) }} as family,
         headlines.row_id as parent_row_id,
-        categories.breakdown_type,
+        categories.breakdown_type_key,
         categories.row_id
     from counted as categories
     inner join counted as headlines
@@ -136,44 +146,88 @@ breakdown_children as (
         and categories.breakdown_type is not null
 ),
 
+all_children as (
+    select * from org_children
+    union all
+    select * from period_children
+    union all
+    select * from breakdown_children
+),
+
+group_sums as (
+    select
+        all_children.family,
+        all_children.dimension,
+        all_children.parent_row_id,
+        all_children.breakdown_type_key,
+        sum(children.numerator_count) as numerator_sum,
+        sum(children.denominator_count) as denominator_sum
+    from all_children
+    inner join counted as children
+        on all_children.row_id = children.row_id
+    group by
+        all_children.family,
+        all_children.dimension,
+        all_children.parent_row_id,
+        all_children.breakdown_type_key
+),
+
+-- A family of groups (one dimension, one KPI, one breakdown) is protected for a column
+-- only where the parent is the sum of its children in every group, as ipskpi.disclosure
+-- checks (a caseload at the period end is not the sum of its months).
+families as (
+    select
+        group_sums.family,
+        min(
+            case when abs(parents.numerator_count - group_sums.numerator_sum) < 0.000001 then 1 else 0 end
+        ) = 1 as is_numerator_additive,
+        min(
+            case when abs(parents.denominator_count - group_sums.denominator_sum) < 0.000001 then 1 else 0 end
+        ) = 1 as is_denominator_additive
+    from group_sums
+    inner join counted as parents
+        on group_sums.parent_row_id = parents.row_id
+    group by group_sums.family
+),
+
+additive_groups as (
+    select
+        {{ dbt.concat([
+            "group_sums.dimension", "' '", "cast(group_sums.parent_row_id as " ~ dbt.type_string() ~ ")",
+            "' '", "group_sums.breakdown_type_key"
+        ]) }} as group_id,
+        group_sums.family,
+        group_sums.dimension,
+        group_sums.parent_row_id,
+        group_sums.breakdown_type_key,
+        coalesce(families.is_numerator_additive, false) as is_numerator_additive,
+        coalesce(families.is_denominator_additive, false) as is_denominator_additive
+    from group_sums
+    inner join families
+        on group_sums.family = families.family
+    where coalesce(families.is_numerator_additive, false) or coalesce(families.is_denominator_additive, false)
+),
+
 memberships as (
     select
-        {{ dbt.concat(["'organisation '", "cast(parent_row_id as " ~ dbt.type_string() ~ ")"]) }} as group_id,
-        row_id,
-        false as is_group_parent
-    from org_children
-    union all
-    select distinct
-        {{ dbt.concat(["'organisation '", "cast(parent_row_id as " ~ dbt.type_string() ~ ")"]) }} as group_id,
-        parent_row_id as row_id,
-        true as is_group_parent
-    from org_children
-    union all
-    select
-        {{ dbt.concat(["'period '", "cast(parent_row_id as " ~ dbt.type_string() ~ ")"]) }} as group_id,
-        row_id,
-        false as is_group_parent
-    from period_children
-    union all
-    select distinct
-        {{ dbt.concat(["'period '", "cast(parent_row_id as " ~ dbt.type_string() ~ ")"]) }} as group_id,
-        parent_row_id as row_id,
-        true as is_group_parent
-    from period_children
+        additive_groups.group_id,
+        all_children.row_id,
+        false as is_group_parent,
+        additive_groups.is_numerator_additive,
+        additive_groups.is_denominator_additive
+    from all_children
+    inner join additive_groups
+        on all_children.dimension = additive_groups.dimension
+        and all_children.parent_row_id = additive_groups.parent_row_id
+        and all_children.breakdown_type_key = additive_groups.breakdown_type_key
     union all
     select
-        {{ dbt.concat(["'breakdown '", "cast(parent_row_id as " ~ dbt.type_string() ~ ")", "' '", "breakdown_type"]) }}
-            as group_id,
-        row_id,
-        false as is_group_parent
-    from breakdown_children
-    union all
-    select distinct
-        {{ dbt.concat(["'breakdown '", "cast(parent_row_id as " ~ dbt.type_string() ~ ")", "' '", "breakdown_type"]) }}
-            as group_id,
+        group_id,
         parent_row_id as row_id,
-        true as is_group_parent
-    from breakdown_children
+        true as is_group_parent,
+        is_numerator_additive,
+        is_denominator_additive
+    from additive_groups
 ),
 
 hidden_0 as (
