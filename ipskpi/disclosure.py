@@ -7,18 +7,20 @@ public scorecard and knows its rules, and reports every cell it can pin down:
 
 * a **suppressed cell recovered**: a hidden count from 1 to 4 for which exactly one
   value in 1-4 is left possible;
-* an **exact count given back**: a rounded (non-zero) count for which exactly one
-  value is left possible.
+* an **exact count given back**: a rounded (or hidden secondary) non-zero count for
+  which exactly one value is left possible.
 
 What the attacker knows about each count cell (numerators of ``count``, ``rate``,
 ``ratio`` and ``per_wte`` KPIs, denominators of ``rate``, ``ratio``, ``mean``,
 ``median_days`` and ``gbp`` KPIs, the rule ``fct_kpi_scorecard_public`` applies):
 
 * a published 0 is 0; a published count ``p`` (a multiple of 5) is in ``p-2 .. p+2``
-  and not in 1-4 (so 5 means 5-7); a published count that is not a multiple of 5 is
-  exact;
-* a hidden count is in 1-4 when its own value is from 1 to 4 (the strongest attacker:
-  one who knows which hidden cells are primary suppressions), else only ``>= 0``.
+  and not in 0-4 (so 5 means 5-7); a published count that is not a multiple of 5 is
+  exact, and so is every count of a KPI whose counts are all multiples of 5 (a public
+  source's estimates);
+* a hidden count is in 0-4 (1-4 when the scorecard shows zeros anywhere) when its own
+  value is in that range (the strongest attacker: one who knows which hidden cells are
+  primary suppressions), else only ``>= 0`` (a secondary suppression).
 
 and the relations it combines, each used only where it holds exactly in the
 restricted scorecard for every group of that KPI (so the auditor never credits the
