@@ -13,7 +13,7 @@ from ipskpi.disclosure import find_leaks
 @pytest.fixture(scope="module")
 def published(sample_warehouse):
     warehouse, _ = sample_warehouse
-    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse / "restricted" / "restricted.duckdb"), read_only=True)
     yield con
     con.close()
 
@@ -50,7 +50,7 @@ def test_the_issue_13_query_no_longer_gives_the_count_of_job_starts(published):
 
 def test_the_audit_ran_the_differencing_suite_and_published(sample_warehouse):
     warehouse, result = sample_warehouse
-    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse / "restricted" / "restricted.duckdb"), read_only=True)
     try:
         outcomes = con.execute(
             "select success from audit_results where suite = 'disclosure__differencing'"

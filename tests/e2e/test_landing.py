@@ -115,7 +115,7 @@ def test_every_entry_of_the_landing_gets_a_state_and_the_night_still_publishes(h
     ):
         assert line in out, line
     assert not (landing.parent / "escape.csv").exists() and not (landing / "escape.csv").exists()
-    published = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    published = duckdb.connect(str(warehouse / "restricted" / "restricted.duckdb"), read_only=True)
     states = dict(
         published.execute(
             "select file_path, status from load_summary where file_path like 'provider_returns/%'"
@@ -161,5 +161,5 @@ def test_landing_that_is_not_a_landing_is_refused_with_what_was_found(case, tmp_
     assert "BLOCKED (landing not usable)" in result.stdout
     assert expected in " ".join(result.stdout.split()), result.stdout
     assert "dbt build" not in result.stdout
-    assert not (warehouse / "published.duckdb").exists()
+    assert not (warehouse / "restricted" / "restricted.duckdb").exists()
     assert os.listdir(warehouse / "build") == []

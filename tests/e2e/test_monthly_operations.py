@@ -60,7 +60,7 @@ def night(tmp_path_factory, prefect_server):
 
 
 def published(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    return duckdb.connect(str(warehouse / "restricted" / "restricted.duckdb"), read_only=True)
 
 
 def test_defective_months_do_not_block_england(night):
@@ -203,7 +203,7 @@ def test_second_night_late_month_wins_per_record_and_nothing_is_lost_quietly(
                from fct_kpi_scorecard
                where org_code = 'RX4' and kpi_code in (select kpi_code from dim_kpis where section <> 'A')
                order by all"""
-    sample = duckdb.connect(str(sample_warehouse[0] / "published.duckdb"), read_only=True)
+    sample = duckdb.connect(str(sample_warehouse[0] / "restricted" / "restricted.duckdb"), read_only=True)
     assert con.execute(query).fetchall() == sample.execute(query).fetchall()
     # Nothing lost quietly: the MHSDS KPIs that left the scorecard, and the source whose rows
     # all went unused, are audit warnings naming the KPI, the source and the files.

@@ -105,7 +105,7 @@ def test_serve_scheduler_creates_a_run_that_completes_and_publishes(tmp_path):
     }
 
     # ... and it published the warehouse.
-    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse / "restricted" / "restricted.duckdb"), read_only=True)
     try:
         statuses = [row[0] for row in con.execute("select status from refresh_runs").fetchall()]
     finally:
