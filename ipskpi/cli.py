@@ -6,11 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from ipskpi.config import DEFAULT_WAREHOUSE, SAMPLE_LANDING, WarehouseLayout, prefect_defaults
+from ipskpi.config import (
+    DEFAULT_WAREHOUSE,
+    SAMPLE_LANDING,
+    UnsafeWarehousePath,
+    WarehouseLayout,
+    prefect_defaults,
+)
 
 EXIT_PUBLISHED = 0
 EXIT_BLOCKED = 1
 EXIT_LOCKED = 3
+EXIT_BAD_PATH = 2
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -38,12 +45,16 @@ def _refresh(args: argparse.Namespace) -> int:
     from ipskpi.lock import RefreshLocked
 
     try:
+        WarehouseLayout(Path(args.warehouse).resolve())  # a path DuckDB cannot use fails here, at once
         summary = nightly_refresh(
             landing=str(args.landing), warehouse=str(args.warehouse), full_refresh=args.full_refresh
         )
     except RefreshLocked as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except UnsafeWarehousePath as exc:
+        print(f"Refresh refused: {exc}", file=sys.stderr)
+        return EXIT_BAD_PATH
     except RefreshBlocked as blocked:
         print(blocked.summary.to_text())
         return EXIT_BLOCKED

@@ -36,6 +36,10 @@ def prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
+class UnsafeWarehousePath(ValueError):
+    """A warehouse folder DuckDB cannot keep its databases in."""
+
+
 @dataclass(frozen=True)
 class WarehouseLayout:
     """Where one warehouse keeps its files.
@@ -50,6 +54,15 @@ class WarehouseLayout:
     """
 
     root: Path
+
+    def __post_init__(self) -> None:
+        if "?" in str(self.root):
+            raise UnsafeWarehousePath(
+                f"the warehouse path {str(self.root)!r} contains '?': DuckDB reads a '?' in a "
+                "database path as the start of options and would put the write-ahead log of "
+                "raw.duckdb somewhere else; choose a warehouse folder without '?' (any other "
+                "character, quotes and spaces included, is fine)"
+            )
 
     @property
     def raw_db(self) -> Path:

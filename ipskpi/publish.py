@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from ipskpi import sql
 from ipskpi.config import WarehouseLayout
 from ipskpi.failpoints import failpoint
 
@@ -60,9 +61,9 @@ def publish(build_db: Path, raw_db: Path, layout: WarehouseLayout, run_id: str) 
     tables = published_tables(build_db)
     con = duckdb.connect()  # in memory: the published file is attached with an explicit format
     try:
-        con.execute(f"attach '{tmp}' as pub (storage_version '{STORAGE_VERSION}')")
-        con.execute(f"attach '{build_db}' as build (read_only)")
-        con.execute(f"attach '{raw_db}' as raw (read_only)")
+        con.execute(sql.attach("pub", tmp, f"storage_version {sql.literal(STORAGE_VERSION)}"))
+        con.execute(sql.attach("build", build_db, "read_only"))
+        con.execute(sql.attach("raw", raw_db, "read_only"))
         for table in tables:
             con.execute(f"create table pub.main.{table} as select * from build.marts.{table}")
         for table in HISTORY_TABLES:
@@ -108,7 +109,7 @@ def _write_exports(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[st
     for table in tables:
         for extension, options in EXPORT_FORMATS.items():
             target = folder / f"{table}.{extension}"
-            con.execute(f"copy (select * from {catalog}.main.{table}) to '{target}' {options}")
+            con.execute(f"copy (select * from {catalog}.main.{table}) to ? {options}", [str(target)])
             _fsync(target)
     _fsync_dir(folder)
 
@@ -141,7 +142,7 @@ def refresh_exports(layout: WarehouseLayout, run_id: str) -> Path:
     shutil.rmtree(exports_tmp, ignore_errors=True)
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{layout.published_db}' as pub (read_only)")
+        con.execute(sql.attach("pub", layout.published_db, "read_only"))
         rows = con.execute(
             """select table_name from information_schema.tables
                where table_catalog = 'pub' and table_schema = 'main'

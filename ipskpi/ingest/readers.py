@@ -18,13 +18,11 @@ from xml.etree import ElementTree
 import duckdb
 import pandas as pd
 
+from ipskpi.sql import ident
+
 
 class StructureError(Exception):
     """A delivery that cannot be read as the contract's tables: it is refused whole."""
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def csv_header(path: Path) -> list[str]:
@@ -47,14 +45,15 @@ def csv_header(path: Path) -> list[str]:
 def read_csv_sql(files_sql: str, n_columns: int) -> str:
     """DuckDB ``read_csv`` of CSVs as text, headers skipped, columns named c0, c1, ... by position.
 
-    ``files_sql`` is a comma-separated list of quoted paths; the result has ``filename``.
+    ``files_sql`` is the SQL of a list of file patterns, normally a bound parameter (``?`` or
+    ``$name``) holding ``ipskpi.sql.file_pattern`` of each path; the result has ``filename``.
     A row with more fields than the header makes the read fail (the return is refused,
     naming the line); a row with fewer is padded with empty values.
     """
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns))
     # The dialect is the contract's, so nothing is sniffed: that halves the cost of a read.
     return (
-        f"read_csv([{files_sql}], header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"read_csv({files_sql}, header = true, delim = ',', quote = '\"', escape = '\"', "
         f"null_padding = true, auto_detect = false, columns = {{{columns}}}, filename = true)"
     )
 
@@ -80,7 +79,7 @@ def normalise_columns(con: duckdb.DuckDBPyConnection, target: str, header: list[
     """Trim values, turn empty strings into nulls; map trimmed header names to raw ones."""
     mapping = clean_header(header)
     selects = [
-        f"nullif(trim(cast({quote_ident(raw_name)} as varchar)), '') as {quote_ident(clean)}"
+        f"nullif(trim(cast({ident(raw_name)} as varchar)), '') as {ident(clean)}"
         for clean, raw_name in mapping.items()
     ]
     selects.append("_row_number")
