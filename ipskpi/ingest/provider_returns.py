@@ -24,8 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from ipskpi.contract import CONTROL_CHARACTERS, PROVIDER_TABLES, Column, Table
+from ipskpi.contract import CONTROL_CHARACTERS, PROVIDER_TABLES, TABLES_BY_NAME, Column, Table
 from ipskpi.failpoints import failpoint
 from ipskpi.ingest.ledger import already_loaded, current_load, ensure_ledger, hash_paths
 from ipskpi.ingest.readers import (
@@ -33,10 +34,12 @@ from ipskpi.ingest.readers import (
     clean_header,
     csv_header,
     frame_to_table,
+    read_csv_rows,
     read_csv_sql,
     read_workbook,
+    utf8_faults,
 )
-from ipskpi.sql import create_shown_macro, file_pattern, ident, literal, shown
+from ipskpi.sql import create_shown_macro, file_pattern, ident, literal, shown, shown_text
 
 RETURN_NAME = re.compile(r"^(?P<provider>[A-Za-z0-9]+)_(?P<month>\d{4}-\d{2})$")
 SOURCE = "provider_returns"
@@ -249,12 +252,17 @@ def _create_staging(con: duckdb.DuckDBPyConnection) -> None:
            (_seq integer, table_name varchar, row_number bigint, column_name varchar, cell varchar,
             formula varchar)"""
     )
+    con.execute(
+        """create or replace temp table _b_cell_faults
+           (_seq integer, table_name varchar, row_number bigint, column_name varchar, value varchar,
+            rule varchar, reason varchar)"""
+    )
 
 
 def _refuse_staged(con: duckdb.DuckDBPyConnection, item: _Pending, message: str) -> None:
     """Refuse a delivery whole: its result says why, and none of its rows stay staged."""
     item.result = LoadResult(item.delivery.return_id, item.rel_path, "refused", message=message)
-    for name in [*(f"_b_{t.name}" for t in PROVIDER_TABLES), "_b_formula_cells"]:
+    for name in [*(f"_b_{t.name}" for t in PROVIDER_TABLES), "_b_formula_cells", "_b_cell_faults"]:
         con.execute(f"delete from {name} where _seq = {item.seq}")
 
 
@@ -298,12 +306,12 @@ def _stage(con: duckdb.DuckDBPyConnection, item: _Pending) -> list[_CsvRead]:
             item.warnings.append(
                 (
                     table.name,
-                    extra,
+                    shown_text(extra),
                     "unknown_column",
-                    f"{file_label}: column '{extra}' is not in the contract; it was ignored",
+                    f"{file_label}: column '{shown_text(extra)}' is not in the contract; it was ignored",
                 )
             )
-            item.notes.append(f"ignored unknown column {table.name}.{extra}")
+            item.notes.append(f"ignored unknown column {table.name}.{shown_text(extra)}")
         selects[table.name] = ", ".join(
             f"nullif(trim(cast({mapping[c]} as varchar)), '')" if c in mapping else "null"
             for c in table.column_names
@@ -359,7 +367,50 @@ def _read_csvs(con: duckdb.DuckDBPyConnection, reads: list[_CsvRead], items: dic
                 try:
                     _insert_csvs(con, table, n_columns, select, [read])
                 except duckdb.Error as exc:
-                    _refuse_staged(con, items[read.seq], _csv_error(items[read.seq].labels[table], exc))
+                    if not utf8_faults(read.path.read_bytes()):
+                        _refuse_staged(con, items[read.seq], _csv_error(items[read.seq].labels[table], exc))
+                        continue
+                    try:
+                        _insert_badly_encoded_csv(con, read)
+                    except StructureError as error:
+                        _refuse_staged(con, items[read.seq], str(error))
+
+
+def _insert_badly_encoded_csv(con: duckdb.DuckDBPyConnection, read: _CsvRead) -> None:
+    """Stage a CSV with bytes that are not UTF-8: its good rows, and a fault for each bad cell.
+
+    DuckDB refuses such a file whole; read in Python instead (only these files, so the
+    common path stays one multi-file read), a row with a bad byte in a contract column is
+    rejected (rule ``invalid_encoding``, naming the line and byte offset) and the others load.
+    """
+    parsed = read_csv_rows(read.path, read.n_columns)
+    columns = [f"c{i}" for i in range(read.n_columns)]
+    frame = pd.DataFrame(parsed.rows, columns=columns, dtype=object)
+    frame["_row_number"] = parsed.row_numbers
+    con.register("_badly_encoded", frame)
+    try:
+        con.execute(
+            f"insert into _b_{read.table} select {read.select}, {int(read.seq)}, _row_number "
+            "from _badly_encoded"
+        )
+    finally:
+        con.unregister("_badly_encoded")
+    names = [name.strip().lstrip("\ufeff").strip() for name in csv_header(read.path)]
+    contract = set(TABLES_BY_NAME[read.table].column_names)
+    for row_number, position, cell, fault in parsed.faults:
+        if names[position] not in contract:
+            continue  # a column the contract ignores: nothing of it is loaded
+        con.execute(
+            "insert into _b_cell_faults values (?, ?, ?, ?, ?, 'invalid_encoding', ?)",
+            [
+                read.seq,
+                read.table,
+                row_number,
+                names[position],
+                cell,
+                f"{names[position]}: {fault.describe()}",
+            ],
+        )
 
 
 def _insert_csvs(
@@ -440,10 +491,10 @@ def _read_tables(
                 None,
                 None,
                 "unknown_sheet",
-                f"{delivery.path.name}: sheet '{name}' is not a contract table; ignored",
+                f"{delivery.path.name}: sheet '{shown_text(name)}' is not a contract table; ignored",
             )
         )
-        item.notes.append(f"ignored unknown sheet {name}")
+        item.notes.append(f"ignored unknown sheet {shown_text(name)}")
     return out
 
 
@@ -470,7 +521,8 @@ def _refuse_provider_mismatches(con: duckdb.DuckDBPyConnection, staged: list[_Pe
                 item.rel_path,
                 "refused",
                 message=(
-                    f"{item.labels[table.name]} row {row_number}: provider_code '{code}' does not match the "
+                    f"{item.labels[table.name]} row {row_number}: provider_code '{shown_text(code)}' "
+                    "does not match the "
                     f"return name {item.delivery.return_id} (provider {item.delivery.provider_code})"
                 ),
             )
@@ -479,6 +531,7 @@ def _refuse_provider_mismatches(con: duckdb.DuckDBPyConnection, staged: list[_Pe
         for table in PROVIDER_TABLES:
             con.execute(f"delete from _b_{table.name} where _seq in ({refused})")
         con.execute(f"delete from _b_formula_cells where _seq in ({refused})")
+        con.execute(f"delete from _b_cell_faults where _seq in ({refused})")
 
 
 def _register_batch(con: duckdb.DuckDBPyConnection, staged: list[_Pending]) -> None:
@@ -764,6 +817,10 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> str:
             from (select *, cast(null as varchar) as cell_value from _b_formula_cells)
             where table_name = {literal(table.name)}"""
     )
+    parts.append(
+        f"""select _seq, row_number, column_name, value, rule, reason from _b_cell_faults
+            where table_name = {literal(table.name)}"""
+    )
     if table.name == "referrals":
         parts.extend(_referral_rules())
     if table.references_referrals:
@@ -773,10 +830,13 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> str:
         f"create or replace temp table {rejected} as "
         f"select * from ({' union all '.join(parts)}) order by _seq, row_number"
     )
-    # A formula cell with no saved result is reported as that, not also as an empty required cell.
+    # A formula cell with no saved result, or a cell that is not UTF-8, is reported as that,
+    # not also as an empty required cell.
     con.execute(
         f"""delete from {rejected} r where rule = 'required' and exists (
-                select 1 from _b_formula_cells f
+                select 1 from (select _seq, table_name, row_number, column_name from _b_formula_cells
+                               union all
+                               select _seq, table_name, row_number, column_name from _b_cell_faults) f
                 where f.table_name = {literal(table.name)} and f._seq = r._seq
                   and f.row_number = r.row_number and f.column_name = r.column_name)"""
     )
