@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from ipskpi.audit import AuditResult
 from ipskpi.dbt_runner import DbtResult
 from ipskpi.incremental import BuildStart
 from ipskpi.ingest.provider_returns import LoadResult
+from ipskpi.sql import shown_text
 
 
 @dataclass
@@ -73,7 +75,9 @@ class RefreshSummary:
             lines.append(f"              {n:>6,} rejected: {rule}")
         for r in self.loads:
             if r.status == "refused":
-                lines.append(f"            REFUSED {r.file_path}: {r.message}")
+                lines.append(
+                    f"            REFUSED {shown_text(r.file_path, 300)}: {shown_text(r.message, 1000)}"
+                )
         for note in self.notes:
             lines.append(f"  Note      {note}")
         if self.dbt is not None:
@@ -125,12 +129,19 @@ class RefreshSummary:
         return "\n".join(lines)
 
 
+def _cell(value: object) -> str:
+    """Untrusted text (a file name, a message quoting a cell) as one markdown table cell."""
+    return shown_text(value, 1000).replace("|", "\\|")
+
+
 def write_report(summary: RefreshSummary, run_dir: Path) -> Path:
     """Write report.md (for people) and audit.json / loads.json (for machines) in the run folder."""
     run_dir.mkdir(parents=True, exist_ok=True)
     report = run_dir / "report.md"
     summary.report = report
-    parts = [f"# Refresh {summary.run_id}: {summary.status}", "", "```", summary.to_text(), "```", ""]
+    text = summary.to_text()
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    parts = [f"# Refresh {summary.run_id}: {summary.status}", "", fence, text, fence, ""]
     if summary.audit is not None:
         parts += ["## Audit", "", "| severity | suite | expectation | column | result | unexpected | rows |"]
         parts += ["|---|---|---|---|---|---|---|"]
@@ -151,7 +162,10 @@ def write_report(summary: RefreshSummary, run_dir: Path) -> Path:
         "|---|---|---|---|---|",
     ]
     for r in summary.loads:
-        parts.append(f"| {r.file_path} | {r.status} | {r.rows_loaded} | {r.rows_rejected} | {r.message} |")
+        parts.append(
+            f"| {_cell(r.file_path)} | {r.status} | {r.rows_loaded} | {r.rows_rejected} "
+            f"| {_cell(r.message)} |"
+        )
     report.write_text("\n".join(parts) + "\n")
     (run_dir / "loads.json").write_text(
         json.dumps([r.__dict__ for r in summary.loads], indent=2, default=str)

@@ -200,3 +200,18 @@ def test_a_return_under_a_folder_with_glob_characters_loads_its_own_rows(raw_con
     (result,) = load(raw_con, root)
     assert (result.status, result.rows_loaded) == ("loaded", 1)
     assert ids(raw_con, "referrals", "referral_id") == ["R1"]
+
+
+def test_run_report_keeps_untrusted_file_names_and_messages_inside_their_cells(tmp_path):
+    from ipskpi.ingest.provider_returns import LoadResult
+    from ipskpi.summary import RefreshSummary, write_report
+
+    hostile = "nomis_aps/a|b\n```\n# injected.csv"
+    summary = RefreshSummary("run", "blocked", tmp_path / "landing", tmp_path / "warehouse")
+    summary.loads = [LoadResult("x", hostile, "refused", message="bad\nline | ```")]
+    report = write_report(summary, tmp_path / "run").read_text()
+    rows = [line for line in report.splitlines() if line.startswith("| nomis_aps")]
+    assert rows == ["| nomis_aps/a\\|b\\x0a```\\x0a# injected.csv | refused | 0 | 0 | bad\\x0aline \\| ``` |"]
+    assert "\n# injected" not in report
+    fence = report.splitlines()[2]
+    assert fence == "````" and report.count("\n````\n") == 2
