@@ -114,6 +114,17 @@ def read_csv_rows(path: Path, n_columns: int) -> CsvRows:
     start = 1 if text.startswith("\ufeff") else 0
     out = CsvRows([], [], [])
     reader = csv.reader(io.StringIO(text[start:], newline=""))
+    limit = csv.field_size_limit(2**31 - 1)  # a cell longer than 128 KiB is too_long, not unreadable
+    try:
+        _read_records(path, reader, n_columns, faults, out)
+    except csv.Error as exc:
+        raise StructureError(f"{path.name} could not be read as CSV: {shown_text(exc)}") from exc
+    finally:
+        csv.field_size_limit(limit)
+    return out
+
+
+def _read_records(path: Path, reader, n_columns: int, faults: list[Utf8Fault], out: CsvRows) -> None:
     row_number = 1
     first_line = 1
     header_seen = False
@@ -139,7 +150,6 @@ def read_csv_rows(path: Path, n_columns: int) -> CsvRows:
                 cells[position] = None
         out.rows.append(cells)
         out.row_numbers.append(row_number)
-    return out
 
 
 def read_csv_sql(files_sql: str, n_columns: int) -> str:

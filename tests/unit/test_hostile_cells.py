@@ -124,6 +124,29 @@ def test_a_cp1252_byte_rejects_only_its_row_naming_line_and_byte_offset(raw_con,
     assert loaded == [("T01",), ("T01",)]
 
 
+def test_a_file_with_a_bad_byte_and_a_1_mb_value_rejects_both_rows_and_loads_the_rest(raw_con, tmp_path):
+    folder = write_csv_return(
+        tmp_path / "provider_returns",
+        tables={
+            "referrals": [
+                referral("R1"),
+                referral("R2", team_code="T02"),
+                referral("R3", client_id="C" * 2**20),
+            ]
+        },
+    )
+    path = folder / "referrals.csv"
+    data = path.read_bytes()
+    offset = data.index(b"T02")
+    path.write_bytes(data[:offset] + b"\xa3" + data[offset + 1 :])
+    (result,) = load(raw_con, tmp_path)
+    assert (result.status, result.rows_loaded, result.rows_rejected) == ("loaded", 1, 2)
+    assert [(n, c, r) for _, n, c, _, r, _ in rejected(raw_con)] == [
+        (3, "team_code", "invalid_encoding"),
+        (4, "client_id", "too_long"),
+    ]
+
+
 def test_a_header_that_is_not_utf8_refuses_the_return_naming_line_1(raw_con, tmp_path):
     folder = write_csv_return(tmp_path / "provider_returns", tables={"referrals": [referral("R1")]})
     path = folder / "referrals.csv"
