@@ -56,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT_DIR = HERE.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from ipskpi import sql  # noqa: E402
 from ipskpi.contract import PROVIDER_TABLES  # noqa: E402
 from ipskpi.ingest.provider_returns import discover_returns  # noqa: E402
 from ipskpi.ingest.readers import clean_header, csv_header, read_csv_sql  # noqa: E402
@@ -441,7 +442,7 @@ def floor_load(csv_landing: Path, raw_db: Path) -> None:
                 groups.setdefault(tuple(clean_header(csv_header(path))), []).append(path)
             selects = []
             for header, paths in groups.items():
-                listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+                listed = "[" + ", ".join(sql.literal(sql.file_pattern(p)) for p in paths) + "]"
                 position = {name: i for i, name in enumerate(header)}
                 columns = [
                     f"c{position[c.name]} as {c.name}"
@@ -499,7 +500,7 @@ def floor_models(manifest_path: Path, build_db: Path, raw_db: Path) -> int:
     }
     con = duckdb.connect(str(build_db))
     try:
-        con.execute(f"attach '{raw_db}' as raw (read_only)")
+        con.execute(sql.attach("raw", raw_db, "read_only"))
         for schema in {n["schema"] for n in models.values()}:
             con.execute(f"create schema if not exists {schema}")
         for key in _topological(models):
@@ -530,7 +531,7 @@ def _floor_process(args: argparse.Namespace) -> int:
 def _copy_public(pipeline_raw: Path, raw_db: Path) -> None:
     con = duckdb.connect(str(raw_db))
     try:
-        con.execute(f"attach '{pipeline_raw}' as pipeline (read_only)")
+        con.execute(sql.attach("pipeline", pipeline_raw, "read_only"))
         for schema, table in con.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = 'pipeline' "
             f"and schema_name in ({', '.join(repr(s) for s in COPIED_SCHEMAS)})"

@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from ipskpi import sql
 from ipskpi.config import EXPECTATIONS_DIR, duckdb_settings
 from ipskpi.failpoints import failpoint
 
@@ -155,9 +156,9 @@ def run_audit(
     con = duckdb.connect(str(build_db), read_only=True, config=duckdb_settings())
     has_published = published_db is not None and published_db.exists()
     if has_published:
-        con.execute(f"attach '{published_db}' as published (read_only)")
+        con.execute(sql.attach("published", published_db, "read_only"))
     if raw_db is not None and raw_db.exists():
-        con.execute(f"attach '{raw_db}' as raw (read_only)")
+        con.execute(sql.attach("raw", raw_db, "read_only"))
     outcomes: list[ExpectationOutcome] = []
     skipped: list[str] = []
     try:

@@ -6,10 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from ipskpi.config import DEFAULT_WAREHOUSE, PROJECT_DIR, SAMPLE_LANDING, WarehouseLayout, prefect_defaults
+from ipskpi.config import (
+    DEFAULT_WAREHOUSE,
+    PROJECT_DIR,
+    SAMPLE_LANDING,
+    UnsafeWarehousePath,
+    WarehouseLayout,
+    prefect_defaults,
+)
 
 EXIT_PUBLISHED = 0
 EXIT_BLOCKED = 1
+EXIT_BAD_PATH = 2
 EXIT_LOCKED = 3
 EXIT_PERMISSIONS = 4
 
@@ -36,22 +44,24 @@ def _generate(args: argparse.Namespace) -> int:
 def _refresh(args: argparse.Namespace) -> int:
     prefect_defaults()
     from flows.refresh import RefreshBlocked, nightly_refresh
-    from ipskpi.config import UnsupportedWarehousePath
     from ipskpi.lock import RefreshLocked
     from ipskpi.permissions import PermissionSetupError, modes
 
     try:
-        WarehouseLayout(Path(args.warehouse).resolve()).check_path()
+        WarehouseLayout(Path(args.warehouse).resolve())  # a path DuckDB cannot use fails here, at once
         modes()  # an unknown IPSKPI_RESTRICTED_GROUP refuses before anything starts
         summary = nightly_refresh(
             landing=str(args.landing), warehouse=str(args.warehouse), full_refresh=args.full_refresh
         )
-    except (PermissionSetupError, UnsupportedWarehousePath) as exc:
+    except PermissionSetupError as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return EXIT_PERMISSIONS
     except RefreshLocked as exc:
         print(f"Refresh refused: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except UnsafeWarehousePath as exc:
+        print(f"Refresh refused: {exc}", file=sys.stderr)
+        return EXIT_BAD_PATH
     except RefreshBlocked as blocked:
         print(blocked.summary.to_text())
         return EXIT_BLOCKED

@@ -36,8 +36,22 @@ def prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-class UnsupportedWarehousePath(ValueError):
-    """A warehouse folder whose path DuckDB cannot write a database under."""
+class UnsafeWarehousePath(ValueError):
+    """A warehouse folder DuckDB cannot keep its databases in."""
+
+
+def _check_warehouse_path(root: Path) -> None:
+    """DuckDB reads what follows a ``?`` in a database path as options and puts the
+    write-ahead log of ``/a?b/raw.duckdb`` at ``/a.wal?b/raw.duckdb``, so no database under
+    such a folder can be written; a NUL cannot be in a path at all."""
+    text = str(root)
+    if "?" in text or "\x00" in text:
+        raise UnsafeWarehousePath(
+            f"the warehouse path {text!r} contains '?': DuckDB reads a '?' in a "
+            "database path as the start of options and would put the write-ahead log of "
+            "raw.duckdb somewhere else; choose a warehouse folder without '?' (any other "
+            "character, quotes and spaces included, is fine)"
+        )
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,9 @@ class WarehouseLayout:
     """
 
     root: Path
+
+    def __post_init__(self) -> None:
+        _check_warehouse_path(self.root)
 
     @property
     def raw_db(self) -> Path:
@@ -159,15 +176,9 @@ class WarehouseLayout:
         return self.runs_dir / run_id
 
     def check_path(self) -> None:
-        """Refuse a path DuckDB mishandles: it reads what follows a ``?`` as URL options and
-        puts the write-ahead log of ``/a?b/raw.duckdb`` at ``/a.wal?b/raw.duckdb``, so no
-        database under such a folder can be written. Every other character is fine: paths
-        never reach SQL unquoted (ipskpi.sql_quote) and never reach a shell."""
-        if "?" in str(self.root) or "\x00" in str(self.root):
-            raise UnsupportedWarehousePath(
-                f"warehouse folder {str(self.root)!r}: DuckDB cannot write a database under a path "
-                "containing '?' (it reads the rest as URL options); choose a folder without one"
-            )
+        """Refuse a path DuckDB mishandles (see ``__post_init__``); every other character is
+        fine: paths never reach SQL unquoted (ipskpi.sql) and never reach a shell."""
+        _check_warehouse_path(self.root)
 
     def ensure(self) -> None:
         self.check_path()

@@ -18,6 +18,21 @@ EMPLOYMENT_STATUS = ("01", "02", "03", "04", "05", "06", "07", "08", "ZZ")
 SIC_SECTIONS = tuple("ABCDEFGHIJKLMNOPQRSTU")
 
 
+MAX_LENGTH = 255
+"""Most characters any provider-return cell may hold (ids, codes, dates, numbers): rule ``too_long``.
+
+No column of the return is free text; a free-text column, if one is ever added, would
+set its own ``max_length`` (e.g. 4000).
+"""
+
+CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+"""The characters no cell may hold (rule ``control_character``), as a regular expression.
+
+C0 control characters and DEL (NUL included) except tab, line feed and carriage return,
+which a quoted CSV value may carry.
+"""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a contract table.
@@ -27,6 +42,7 @@ class Column:
     pattern: a regular expression the value must match.
     minimum/maximum: inclusive numeric range; exclusive_minimum for "> 0".
     required: the value may not be empty (keys are always required).
+    max_length: most characters the value may hold (after trimming).
     """
 
     name: str
@@ -39,6 +55,7 @@ class Column:
     required: bool = False
     optional_column: bool = False
     description: str = ""
+    max_length: int = MAX_LENGTH
 
 
 @dataclass(frozen=True)

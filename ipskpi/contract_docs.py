@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from ipskpi.config import PROJECT_DIR
-from ipskpi.contract import PROVIDER_TABLES, Column, Table
+from ipskpi.contract import MAX_LENGTH, PROVIDER_TABLES, Column, Table
 
 STAGING_DIR = PROJECT_DIR / "models" / "staging" / "provider_returns"
 
@@ -119,7 +119,11 @@ def sources_yaml() -> dict:
                 "name": "provider_returns",
                 "description": "Monthly client-level IPS returns from employment providers "
                 "(../shared/spec/provider-return.md), loaded by the ingest flow after validation. "
-                "Rows that broke the contract are in ingest.rejected_rows, not here.",
+                "Rows that broke the contract are in ingest.rejected_rows, not here. Besides each "
+                "column's type and codes, every cell obeys the cell limits: at most "
+                f"{MAX_LENGTH} characters (rule too_long), no control character other than tab and "
+                "line breaks (control_character), and valid UTF-8 (invalid_encoding: only the row "
+                "with the bad byte is rejected, naming its line and byte offset).",
                 # Spark has a single catalog: there the source schema alone names the raw tables.
                 "database": "{{ '' if target.type == 'spark' else var('raw_database') }}",
                 "schema": "provider_returns",

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from ipskpi.sql import ident
+
 if TYPE_CHECKING:
     from ipskpi.audit import AuditResult
 
@@ -76,7 +78,7 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime)
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, **fields: object) -> None:
     ensure_history(con)
     fields.setdefault("finished_at", datetime.now())
-    assignments = ", ".join(f"{k} = ?" for k in fields)
+    assignments = ", ".join(f"{ident(k)} = ?" for k in fields)
     con.execute(f"update ops.refresh_runs set {assignments} where run_id = ?", [*fields.values(), run_id])
 
 

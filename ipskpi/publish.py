@@ -22,7 +22,7 @@ Steps:
 4. Keep the previous generations (``KEEP_GENERATIONS``) for ``rollback``, which swaps
    ``current`` back the same way.
 No path or value is formatted into SQL: ``copy ... to ?`` takes a bind parameter, and
-``attach`` (which cannot) and table names go through ``ipskpi.sql_quote``.
+``attach`` (which cannot) and table names go through ``ipskpi.sql``.
 Nothing here runs unless the audit passed.
 """
 
@@ -41,7 +41,8 @@ import duckdb
 from ipskpi.config import WarehouseLayout
 from ipskpi.failpoints import failpoint
 from ipskpi.permissions import PASS_THROUGH, Modes, modes, secure, secure_release, secure_warehouse
-from ipskpi.sql_quote import identifier, literal
+from ipskpi.sql import ident as identifier
+from ipskpi.sql import literal
 
 KEEP_GENERATIONS = 5
 # What anyone may see (README, "Who may read what"); every other mart is restricted.

@@ -38,8 +38,10 @@ import duckdb
 import jinja2
 import yaml
 
+from ipskpi import sql
 from ipskpi.config import PROFILES_DIR, PROJECT_DIR
 from ipskpi.dbt_runner import DbtResult, process_result, run_dbt
+from ipskpi.sql import file_pattern
 
 # The raw schemas the dbt sources read (models/staging/<source>/_<source>__sources.yml).
 SOURCE_SCHEMAS = (
@@ -105,11 +107,12 @@ def export_raw_to_parquet(raw_db: Path, parquet_dir: Path) -> dict[str, int]:
             folder = parquet_dir / schema / table
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
+            relation = f"{sql.ident(schema)}.{sql.ident(table)}"
             con.execute(
-                f'copy (select * from "{schema}"."{table}") to '
-                f"'{folder / 'part-0.parquet'}' (format parquet, compression zstd)"
+                f"copy (select * from {relation}) to ? (format parquet, compression zstd)",
+                [str(folder / "part-0.parquet")],
             )
-            rows[f"{schema}.{table}"] = _scalar(con, f'select count(*) from "{schema}"."{table}"')
+            rows[f"{schema}.{table}"] = _scalar(con, f"select count(*) from {relation}")
     finally:
         con.close()
     return rows
@@ -133,7 +136,8 @@ def _register(spark, parquet_dir: Path) -> list[str]:
         for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
             name = f"{schema_dir.name}.{table_dir.name}"
             spark.sql(f"drop table if exists {name}")
-            spark.sql(f"create table {name} using parquet location '{table_dir.resolve()}'")
+            # The location goes through Spark's catalog API, not pasted into a Spark SQL literal.
+            spark.catalog.createTable(name, path=str(table_dir.resolve()), source="parquet")
             registered.append(name)
     return registered
 
@@ -217,7 +221,7 @@ def spark_table_files(spark_dir: Path, schema: str, table: str) -> str:
     folder = spark_dir / "warehouse" / f"{schema}.db" / table
     if not folder.is_dir():
         raise FileNotFoundError(f"Spark built no table {schema}.{table} (no folder {folder})")
-    return str(folder / "*.parquet")
+    return file_pattern(folder) + "/*.parquet"
 
 
 @dataclass
@@ -276,9 +280,9 @@ def compare_scorecards(
     """
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{duckdb_build}' as duck (read_only)")
+        con.execute(sql.attach("duck", duckdb_build, "read_only"))
         files = spark_table_files(spark_dir, "marts", table)
-        con.execute(f"create view spark_rows as select * from read_parquet('{files}')")
+        con.execute(f"create view spark_rows as select * from read_parquet({sql.literal(files)})")
         con.execute(f"create view duck_rows as select * from duck.marts.{table}")
         duck_cols = {r[0]: r[1] for r in con.execute("describe duck_rows").fetchall()}
         spark_cols = {r[0]: r[1] for r in con.execute("describe spark_rows").fetchall()}

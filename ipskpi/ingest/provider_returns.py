@@ -25,8 +25,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from ipskpi.contract import PROVIDER_TABLES, Column, Table
+from ipskpi.contract import CONTROL_CHARACTERS, PROVIDER_TABLES, TABLES_BY_NAME, Column, Table
 from ipskpi.failpoints import failpoint
 from ipskpi.ingest.landing import RETURN_NAME, record_entries, walk_provider_returns
 from ipskpi.ingest.ledger import already_loaded, current_load, ensure_ledger, hash_paths
@@ -35,10 +36,12 @@ from ipskpi.ingest.readers import (
     clean_header,
     csv_header,
     frame_to_table,
-    quote_ident,
+    read_csv_rows,
     read_csv_sql,
     read_workbook,
+    utf8_faults,
 )
+from ipskpi.sql import create_shown_macro, file_pattern, ident, literal, shown, shown_text
 
 SOURCE = "provider_returns"
 LINEAGE_COLUMNS = (
@@ -117,6 +120,7 @@ def _deliveries(walk) -> list[ReturnDelivery]:
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw tables: every contract column as text, plus lineage."""
     ensure_ledger(con)
+    create_shown_macro(con)
     con.execute("create schema if not exists provider_returns")
     for table in PROVIDER_TABLES:
         columns = [f"{c.name} varchar" for c in table.columns]
@@ -279,12 +283,17 @@ def _create_staging(con: duckdb.DuckDBPyConnection) -> None:
            (_seq integer, table_name varchar, row_number bigint, column_name varchar, cell varchar,
             formula varchar)"""
     )
+    con.execute(
+        """create or replace temp table _b_cell_faults
+           (_seq integer, table_name varchar, row_number bigint, column_name varchar, value varchar,
+            rule varchar, reason varchar)"""
+    )
 
 
 def _refuse_staged(con: duckdb.DuckDBPyConnection, item: _Pending, message: str) -> None:
     """Refuse a delivery whole: its result says why, and none of its rows stay staged."""
     item.result = LoadResult(item.delivery.return_id, item.rel_path, "refused", message=message)
-    for name in [*(f"_b_{t.name}" for t in PROVIDER_TABLES), "_b_formula_cells"]:
+    for name in [*(f"_b_{t.name}" for t in PROVIDER_TABLES), "_b_formula_cells", "_b_cell_faults"]:
         con.execute(f"delete from {name} where _seq = {item.seq}")
 
 
@@ -328,12 +337,12 @@ def _stage(con: duckdb.DuckDBPyConnection, item: _Pending) -> list[_CsvRead]:
             item.warnings.append(
                 (
                     table.name,
-                    extra,
+                    shown_text(extra),
                     "unknown_column",
-                    f"{file_label}: column '{extra}' is not in the contract; it was ignored",
+                    f"{file_label}: column '{shown_text(extra)}' is not in the contract; it was ignored",
                 )
             )
-            item.notes.append(f"ignored unknown column {table.name}.{extra}")
+            item.notes.append(f"ignored unknown column {table.name}.{shown_text(extra)}")
         selects[table.name] = ", ".join(
             f"nullif(trim(cast({mapping[c]} as varchar)), '')" if c in mapping else "null"
             for c in table.column_names
@@ -389,7 +398,50 @@ def _read_csvs(con: duckdb.DuckDBPyConnection, reads: list[_CsvRead], items: dic
                 try:
                     _insert_csvs(con, table, n_columns, select, [read])
                 except duckdb.Error as exc:
-                    _refuse_staged(con, items[read.seq], _csv_error(items[read.seq].labels[table], exc))
+                    if not utf8_faults(read.path.read_bytes()):
+                        _refuse_staged(con, items[read.seq], _csv_error(items[read.seq].labels[table], exc))
+                        continue
+                    try:
+                        _insert_badly_encoded_csv(con, read)
+                    except StructureError as error:
+                        _refuse_staged(con, items[read.seq], str(error))
+
+
+def _insert_badly_encoded_csv(con: duckdb.DuckDBPyConnection, read: _CsvRead) -> None:
+    """Stage a CSV with bytes that are not UTF-8: its good rows, and a fault for each bad cell.
+
+    DuckDB refuses such a file whole; read in Python instead (only these files, so the
+    common path stays one multi-file read), a row with a bad byte in a contract column is
+    rejected (rule ``invalid_encoding``, naming the line and byte offset) and the others load.
+    """
+    parsed = read_csv_rows(read.path, read.n_columns)
+    columns = [f"c{i}" for i in range(read.n_columns)]
+    frame = pd.DataFrame(parsed.rows, columns=columns, dtype=object)
+    frame["_row_number"] = parsed.row_numbers
+    con.register("_badly_encoded", frame)
+    try:
+        con.execute(
+            f"insert into _b_{read.table} select {read.select}, {int(read.seq)}, _row_number "
+            "from _badly_encoded"
+        )
+    finally:
+        con.unregister("_badly_encoded")
+    names = [name.strip().lstrip("\ufeff").strip() for name in csv_header(read.path)]
+    contract = set(TABLES_BY_NAME[read.table].column_names)
+    for row_number, position, cell, fault in parsed.faults:
+        if names[position] not in contract:
+            continue  # a column the contract ignores: nothing of it is loaded
+        con.execute(
+            "insert into _b_cell_faults values (?, ?, ?, ?, ?, 'invalid_encoding', ?)",
+            [
+                read.seq,
+                read.table,
+                row_number,
+                names[position],
+                cell,
+                f"{names[position]}: {fault.describe()}",
+            ],
+        )
 
 
 def _insert_csvs(
@@ -397,19 +449,23 @@ def _insert_csvs(
 ) -> None:
     """Append the rows of a group of same-layout CSVs of one table to its staging table."""
     files = {str(read.path): read.seq for read in group}
-    listed = ", ".join(_sql_str(path) for path in files)
-    seqs = " ".join(f"when {_sql_str(path)} then {seq}" for path, seq in files.items())
+    # The paths are bound, never written into the SQL; each is read as exactly that file.
     con.execute(
         f"""
         insert into _b_{table}
         select {select}, _seq, _row_number
         from (
             select *,
-                   case filename {seqs} end as _seq,
+                   list_extract($seqs, list_position($paths, filename)) as _seq,
                    cast(_scan_row - min(_scan_row) over (partition by filename) + 2 as bigint) as _row_number
-            from (select *, row_number() over () as _scan_row from {read_csv_sql(listed, n_columns)})
+            from (select *, row_number() over () as _scan_row from {read_csv_sql("$patterns", n_columns)})
         )
-        """
+        """,
+        {
+            "seqs": list(files.values()),
+            "paths": list(files),
+            "patterns": [file_pattern(path) for path in files],
+        },
     )
 
 
@@ -452,7 +508,7 @@ def _read_tables(
         temp = f"_in_{table.name}"
         item.labels[table.name] = f"{delivery.path.name}[{table.name}]"
         header = frame_to_table(con, sheets[table.name], temp)
-        out[table.name] = _Source(temp, header, [quote_ident(h) for h in header], "_row_number")
+        out[table.name] = _Source(temp, header, [ident(h) for h in header], "_row_number")
         mapping = clean_header(header)
         for row_number, raw_name, ref, formula in workbook.formulas_without_value.get(table.name, []):
             column = next((c for c, raw in mapping.items() if raw == raw_name), raw_name)
@@ -466,10 +522,10 @@ def _read_tables(
                 None,
                 None,
                 "unknown_sheet",
-                f"{delivery.path.name}: sheet '{name}' is not a contract table; ignored",
+                f"{delivery.path.name}: sheet '{shown_text(name)}' is not a contract table; ignored",
             )
         )
-        item.notes.append(f"ignored unknown sheet {name}")
+        item.notes.append(f"ignored unknown sheet {shown_text(name)}")
     return out
 
 
@@ -496,7 +552,8 @@ def _refuse_provider_mismatches(con: duckdb.DuckDBPyConnection, staged: list[_Pe
                 item.rel_path,
                 "refused",
                 message=(
-                    f"{item.labels[table.name]} row {row_number}: provider_code '{code}' does not match the "
+                    f"{item.labels[table.name]} row {row_number}: provider_code '{shown_text(code)}' "
+                    "does not match the "
                     f"return name {item.delivery.return_id} (provider {item.delivery.provider_code})"
                 ),
             )
@@ -505,6 +562,7 @@ def _refuse_provider_mismatches(con: duckdb.DuckDBPyConnection, staged: list[_Pe
         for table in PROVIDER_TABLES:
             con.execute(f"delete from _b_{table.name} where _seq in ({refused})")
         con.execute(f"delete from _b_formula_cells where _seq in ({refused})")
+        con.execute(f"delete from _b_cell_faults where _seq in ({refused})")
 
 
 def _register_batch(con: duckdb.DuckDBPyConnection, staged: list[_Pending]) -> None:
@@ -514,7 +572,7 @@ def _register_batch(con: duckdb.DuckDBPyConnection, staged: list[_Pending]) -> N
     """
 
     def text(value: str | None) -> str:
-        return "null" if value is None else _sql_str(value)
+        return "null" if value is None else literal(value)
 
     rows = ", ".join(
         f"({p.seq}, {text(p.load_id)}, {text(p.delivery.provider_code)}, {text(p.delivery.return_month)}, "
@@ -627,10 +685,6 @@ def _record_refusal(con: duckdb.DuckDBPyConnection, item: _Pending, run_id: str,
     )
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]:
     """(condition, rule, reason-SQL) triples for one column; condition true = row breaks it.
 
@@ -639,14 +693,34 @@ def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]
     col = column.name
     checks: list[tuple[str, str, str]] = []
     if column.required:
-        checks.append((f"{col} is null", "required", _sql_str(f"{col} is required but empty")))
+        checks.append((f"{col} is null", "required", literal(f"{col} is required but empty")))
     present = f"{col} is not null"
+    # Cell limits first: a value that breaks them is shown escaped and cut in every reason.
+    checks.append(
+        (
+            f"{present} and regexp_matches({col}, {literal(CONTROL_CHARACTERS)})",
+            "control_character",
+            literal(f"{col} ")
+            + f" || {shown(col)} || "
+            + literal(" holds a control character (shown as \\xNN); only tab and line breaks may be in text"),
+        )
+    )
+    checks.append(
+        (
+            f"{present} and length({col}) > {int(column.max_length)}",
+            "too_long",
+            literal(f"{col} is ")
+            + f" || length({col}) || "
+            + literal(f" characters long, more than the {column.max_length} allowed: ")
+            + f" || {shown(col)}",
+        )
+    )
     if column.kind == "date":
         checks.append(
             (
                 f"{present} and try_strptime({col}, '%Y-%m-%d') is null",
                 "date_format",
-                _sql_str(f"{col} '") + f" || {col} || " + _sql_str("' is not an ISO date (YYYY-MM-DD)"),
+                literal(f"{col} '") + f" || {shown(col)} || " + literal("' is not an ISO date (YYYY-MM-DD)"),
             )
         )
     elif column.kind == "month":
@@ -654,7 +728,7 @@ def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]
             (
                 f"{present} and not regexp_full_match({col}, '[0-9]{{4}}-(0[1-9]|1[0-2])')",
                 "month_format",
-                _sql_str(f"{col} '") + f" || {col} || " + _sql_str("' is not a month (YYYY-MM)"),
+                literal(f"{col} '") + f" || {shown(col)} || " + literal("' is not a month (YYYY-MM)"),
             )
         )
     elif column.kind == "year":
@@ -662,7 +736,7 @@ def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]
             (
                 f"{present} and not regexp_full_match({col}, '[0-9]{{4}}')",
                 "year_format",
-                _sql_str(f"{col} '") + f" || {col} || " + _sql_str("' is not a year (YYYY)"),
+                literal(f"{col} '") + f" || {shown(col)} || " + literal("' is not a year (YYYY)"),
             )
         )
     elif column.kind in ("int", "decimal"):
@@ -671,9 +745,9 @@ def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]
             (
                 f"{present} and try_cast({col} as {cast_type}) is null",
                 "not_a_number",
-                _sql_str(f"{col} '")
-                + f" || {col} || "
-                + _sql_str(f"' is not {'a whole number' if column.kind == 'int' else 'a number'}"),
+                literal(f"{col} '")
+                + f" || {shown(col)} || "
+                + literal(f"' is not {'a whole number' if column.kind == 'int' else 'a number'}"),
             )
         )
         bounds = []
@@ -693,29 +767,31 @@ def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]
                 (
                     f"{present} and ({' or '.join(bounds)})",
                     "out_of_range",
-                    _sql_str(f"{col} ")
-                    + f" || {col} || "
-                    + _sql_str(f" is out of range (must be {' and '.join(expected)})"),
+                    literal(f"{col} ")
+                    + f" || {shown(col)} || "
+                    + literal(f" is out of range (must be {' and '.join(expected)})"),
                 )
             )
     if column.codes is not None:
-        codes = ", ".join(_sql_str(c) for c in column.codes)
-        shown = ", ".join(column.codes)
+        codes = ", ".join(literal(c) for c in column.codes)
+        code_list = ", ".join(column.codes)
         checks.append(
             (
                 f"{present} and {col} not in ({codes})",
                 "unknown_code",
-                _sql_str(f"{col} '") + f" || {col} || " + _sql_str(f"' is not a valid code ({shown})"),
+                literal(f"{col} '")
+                + f" || {shown(col)} || "
+                + literal(f"' is not a valid code ({code_list})"),
             )
         )
     if column.pattern is not None:
         checks.append(
             (
-                f"{present} and not regexp_full_match({col}, {_sql_str(column.pattern.strip('^$'))})",
+                f"{present} and not regexp_full_match({col}, {literal(column.pattern.strip('^$'))})",
                 "bad_format",
-                _sql_str(f"{col} '")
-                + f" || {col} || "
-                + _sql_str(f"' does not match the format {column.pattern}"),
+                literal(f"{col} '")
+                + f" || {shown(col)} || "
+                + literal(f"' does not match the format {column.pattern}"),
             )
         )
     if column.kind == "date" and column.name in _not_after_columns:
@@ -723,9 +799,9 @@ def _column_checks(column: Column, month_end: str) -> list[tuple[str, str, str]]
             (
                 f"{present} and try_strptime({col}, '%Y-%m-%d') > {month_end}",
                 "future_date",
-                _sql_str(f"{col} ")
-                + f" || {col} || "
-                + _sql_str(" is after the end of the return month (")
+                literal(f"{col} ")
+                + f" || {shown(col)} || "
+                + literal(" is after the end of the return month (")
                 + f" || strftime({month_end}, '%Y-%m-%d') || ')'",
             )
         )
@@ -748,16 +824,16 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> str:
     for column in table.columns:
         for condition, rule, reason in _column_checks(column, "_b_month_end"):
             parts.append(
-                f"select _seq, _row_number as row_number, {_sql_str(column.name)} as column_name, "
-                f"cast({column.name} as varchar) as value, {_sql_str(rule)} as rule, "
+                f"select _seq, _row_number as row_number, {literal(column.name)} as column_name, "
+                f"{shown(column.name)} as value, {literal(rule)} as rule, "
                 f"{reason} as reason from {staged} where {condition}"
             )
     key = ", ".join(table.key)
     key_label = " + ".join(k for k in table.key if k != "provider_code")
     parts.append(
-        f"""select _seq, _row_number, {_sql_str(table.key[-1])}, cast({table.key[-1]} as varchar),
+        f"""select _seq, _row_number, {literal(table.key[-1])}, {shown(table.key[-1])},
                    'duplicate_key',
-                   'duplicate key: {key_label} ' || {table.key[-1]} || ' already appears in row '
+                   'duplicate key: {key_label} ' || {shown(table.key[-1])} || ' already appears in row '
                    || first_row
             from (select *, min(_row_number) over (partition by _seq, {key}) as first_row
                   from _b_{table.name}
@@ -766,10 +842,15 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> str:
     )
     parts.append(
         f"""select _seq, row_number, column_name, cell_value, 'formula_without_value',
-                   'cell ' || cell || ' holds a formula (=' || formula || ') with no saved result, so its '
+                   'cell ' || cell || ' holds a formula (=' || {shown("formula")}
+                   || ') with no saved result, so its '
                    || 'value is unknown; open the workbook in Excel and save it, or paste the values'
             from (select *, cast(null as varchar) as cell_value from _b_formula_cells)
-            where table_name = {_sql_str(table.name)}"""
+            where table_name = {literal(table.name)}"""
+    )
+    parts.append(
+        f"""select _seq, row_number, column_name, value, rule, reason from _b_cell_faults
+            where table_name = {literal(table.name)}"""
     )
     if table.name == "referrals":
         parts.extend(_referral_rules())
@@ -780,11 +861,14 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> str:
         f"create or replace temp table {rejected} as "
         f"select * from ({' union all '.join(parts)}) order by _seq, row_number"
     )
-    # A formula cell with no saved result is reported as that, not also as an empty required cell.
+    # A formula cell with no saved result, or a cell that is not UTF-8, is reported as that,
+    # not also as an empty required cell.
     con.execute(
         f"""delete from {rejected} r where rule = 'required' and exists (
-                select 1 from _b_formula_cells f
-                where f.table_name = {_sql_str(table.name)} and f._seq = r._seq
+                select 1 from (select _seq, table_name, row_number, column_name from _b_formula_cells
+                               union all
+                               select _seq, table_name, row_number, column_name from _b_cell_faults) f
+                where f.table_name = {literal(table.name)} and f._seq = r._seq
                   and f.row_number = r.row_number and f.column_name = r.column_name)"""
     )
     if table.name == "referrals":
@@ -798,8 +882,9 @@ _DATE = "try_strptime({}, '%Y-%m-%d')"
 def _referral_rules() -> list[str]:
     """Impossible dates within a referral."""
     return [
-        f"""select _seq, _row_number, '{col}', {col}, 'before_referral',
-               '{col} (' || {col} || ') is before the referral_date (' || referral_date || ')'
+        f"""select _seq, _row_number, '{col}', {shown(col)}, 'before_referral',
+               '{col} (' || {shown(col)} || ') is before the referral_date ('
+               || {shown("referral_date")} || ')'
             from _b_referrals where {_DATE.format(col)} < {_DATE.format("referral_date")}"""
         for col in ("vocational_profile_date", "closure_date")
     ]
@@ -845,8 +930,8 @@ def _build_known_referrals(con: duckdb.DuckDBPyConnection) -> None:
 def _referencing_rules(table: Table) -> list[str]:
     """Rules across tables: orphan referrals, jobs ending before they start, early contacts."""
     rules = [
-        f"""select t._seq, t._row_number, 'referral_id', t.referral_id, 'orphan_referral',
-               'referral_id ' || t.referral_id || ' is not in this or any earlier referrals return'
+        f"""select t._seq, t._row_number, 'referral_id', {shown("t.referral_id")}, 'orphan_referral',
+               'referral_id ' || {shown("t.referral_id")} || ' is not in this or any earlier referrals return'
             from _b_{table.name} t
             where t.referral_id is not null
               and not exists (
@@ -855,14 +940,15 @@ def _referencing_rules(table: Table) -> list[str]:
     ]
     if table.name == "jobs":
         rules.append(
-            f"""select _seq, _row_number, 'end_date', end_date, 'ends_before_start',
-                   'job ends (' || end_date || ') before it starts (' || start_date || ')'
+            f"""select _seq, _row_number, 'end_date', {shown("end_date")}, 'ends_before_start',
+                   'job ends (' || {shown("end_date")} || ') before it starts ('
+                   || {shown("start_date")} || ')'
                 from _b_jobs where {_DATE.format("end_date")} < {_DATE.format("start_date")}"""
         )
     if table.name == "contacts":
         rules.append(
-            f"""select t._seq, t._row_number, 'contact_date', t.contact_date, 'before_referral',
-                   'contact on ' || t.contact_date || ' is before its referral was received ('
+            f"""select t._seq, t._row_number, 'contact_date', {shown("t.contact_date")}, 'before_referral',
+                   'contact on ' || {shown("t.contact_date")} || ' is before its referral was received ('
                    || strftime(k.referral_date, '%Y-%m-%d') || ')'
                 from _b_contacts t join _known k on k._seq = t._seq and k.referral_id = t.referral_id
                 where {_DATE.format("t.contact_date")} < k.referral_date"""

@@ -29,6 +29,8 @@ import pandas as pd
 from ipskpi.contract import COMMISSIONER_RETURN
 from ipskpi.ingest.provider_returns import _column_checks
 from ipskpi.ingest.readers import StructureError, normalise_columns
+from ipskpi.sql import file_pattern, ident
+from ipskpi.sql import literal as lit
 
 ROWS = "_pub_rows"
 REJECTED = "_pub_rejected"
@@ -238,14 +240,6 @@ class Context:
 # --- small SQL helpers ------------------------------------------------------------------------
 
 
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def whole_number(expr: str) -> str:
     """SQL: ``expr`` as a bigint when it is written as a whole number (``12``, ``12.0``), else null.
 
@@ -337,7 +331,7 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, target: str, heade
                           escape = '"', null_padding = true, auto_detect = true,
                           sample_size = -1, skip = {header_line - 1})
             """,
-            [str(path)],
+            [file_pattern(path)],
         )
     except duckdb.Error as exc:
         raise StructureError(f"{path.name} could not be read as CSV: {exc}") from exc
@@ -403,7 +397,7 @@ def load_seed(con: duckdb.DuckDBPyConnection, ctx: Context, name: str, target: s
     con.execute(
         f"create or replace temp table {target} as "
         "select * from read_csv(?, all_varchar = true, header = true)",
-        [str(path)],
+        [file_pattern(path)],
     )
 
 
@@ -789,7 +783,7 @@ def _stage_statxplore(
                           auto_detect = false, columns = ?, skip = {header_index + 1},
                           delim = ',', quote = '"', escape = '"')
             """,
-            [str(path), columns],
+            [file_pattern(path), columns],
         )
     except duckdb.Error as exc:
         raise StructureError(f"{path.name} could not be read as a Stat-Xplore table: {exc}") from exc

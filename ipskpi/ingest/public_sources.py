@@ -40,9 +40,9 @@ from ipskpi.ingest.public_layouts import (
     Context,
     RawTable,
     Staged,
-    ident,
 )
 from ipskpi.ingest.readers import StructureError
+from ipskpi.sql import create_shown_macro, ident, literal, shown
 
 PUBLIC_SOURCES = tuple(SOURCES)
 DEFAULT_SEEDS_DIR = PROJECT_DIR / "seeds"
@@ -51,6 +51,7 @@ DEFAULT_SEEDS_DIR = PROJECT_DIR / "seeds"
 def ensure_public_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the ledger and every public raw table (empty tables too, so staging always builds)."""
     ensure_ledger(con)
+    create_shown_macro(con)
     for table in PUBLIC_TABLES:
         con.execute(f"create schema if not exists {table.source}")
         con.execute(table.ddl())
@@ -231,8 +232,8 @@ def _insert(
     con.execute(
         f"""
         insert into ingest.rejected_rows
-        select ?, ?, ?, ?, ?, row_number, column_name, value, rule,
-               ? || ' row ' || row_number || ': ' || reason, ?
+        select ?, ?, ?, ?, ?, row_number, column_name, {shown("value")}, rule,
+               ? || ' row ' || row_number || ': ' || {shown("reason", 1000)}, ?
         from {REJECTED}
         order by row_number, item, column_name
         """,
@@ -290,7 +291,7 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, table: RawTable) -> N
     con.execute(
         f"""
         insert into {REJECTED}
-        select _row_number, _item, {_lit(last)}, cast({ident(last)} as varchar), 'duplicate_key',
+        select _row_number, _item, {literal(last)}, cast({ident(last)} as varchar), 'duplicate_key',
                'duplicate key: {label} already appears in row ' || first_row
         from (
             select *,
@@ -306,10 +307,6 @@ def _reject_duplicate_keys(con: duckdb.DuckDBPyConnection, table: RawTable) -> N
         where nth > 1
         """
     )
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _supersede_load(con: duckdb.DuckDBPyConnection, table: RawTable, previous: str, load_id: str) -> None:

@@ -9,6 +9,7 @@ happen afterwards, set-based, in SQL.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -18,43 +19,151 @@ from xml.etree import ElementTree
 import duckdb
 import pandas as pd
 
+from ipskpi.sql import ident, shown_text
+
 
 class StructureError(Exception):
     """A delivery that cannot be read as the contract's tables: it is refused whole."""
 
 
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def csv_header(path: Path) -> list[str]:
     """The header row of a CSV (UTF-8, BOM tolerated, comma, quotes) as written.
 
-    Raises StructureError for an empty or unreadable file.
+    Only the header is decoded here: a wrongly encoded byte further down is a fault of
+    its row (``read_csv_rows``), not of the file. Raises StructureError for an empty or
+    unreadable file, or a header that is not UTF-8 (naming the line and byte offset).
     """
     if path.stat().st_size == 0:
         raise StructureError(f"{path.name} is empty (0 bytes): expected a header row")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
             header = next(csv.reader(handle), None)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise StructureError(f"{path.name} could not be read as CSV: {exc}") from exc
+    except csv.Error as exc:
+        raise StructureError(f"{path.name} could not be read as CSV: {shown_text(exc)}") from exc
     if not header:
         raise StructureError(f"{path.name} has no header row")
+    if any(_BAD_BYTE.search(name) for name in header):
+        fault = utf8_faults(path.read_bytes())[0]
+        raise StructureError(f"{path.name}: the header row is not UTF-8 ({fault.describe()})")
     return header
+
+
+_BAD_BYTE = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as surrogateescape decodes it
+
+
+@dataclass(frozen=True)
+class Utf8Fault:
+    """One byte of a file that is not UTF-8: where it is, as a person and a hex editor count."""
+
+    byte: int
+    offset: int  # from the start of the file, counting from 0
+    line: int  # physical line, counting from 1
+    char_index: int  # in the text decoded with surrogateescape
+
+    def describe(self) -> str:
+        return (
+            f"line {self.line}, byte offset {self.offset}: byte 0x{self.byte:02X} is not UTF-8; "
+            "the file looks saved as Windows-1252/Latin-1 (a £ or an accented letter from "
+            "Excel's plain CSV); save it as CSV UTF-8 and resend"
+        )
+
+
+def utf8_faults(data: bytes) -> list[Utf8Fault]:
+    """Every byte of ``data`` that is not part of valid UTF-8, in order."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    faults: list[Utf8Fault] = []
+    offset, line, previous = 0, 1, 0
+    for match in _BAD_BYTE.finditer(text):
+        before = text[previous : match.start()]
+        offset += len(before.encode("utf-8", errors="surrogateescape"))
+        line += before.count("\n")
+        faults.append(Utf8Fault(ord(match.group()) - 0xDC00, offset, line, match.start()))
+        offset += 1
+        previous = match.end()
+    return faults
+
+
+def shown_cell(cell: str) -> str:
+    """A cell decoded with surrogateescape, safe to show: each bad byte as ``\\xNN``."""
+    return shown_text(_BAD_BYTE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02X}", cell))
+
+
+@dataclass
+class CsvRows:
+    """The records of a CSV read in Python, for a file DuckDB cannot decode (bad bytes).
+
+    ``rows`` have exactly ``n_columns`` cells (short rows padded with None); a cell that
+    held a byte that is not UTF-8 is None, and ``faults`` says where: (row number, column
+    position, the shown cell, the first bad byte of the record).
+    """
+
+    rows: list[list[str | None]]
+    row_numbers: list[int]
+    faults: list[tuple[int, int, str, Utf8Fault]]
+
+
+def read_csv_rows(path: Path, n_columns: int) -> CsvRows:
+    """Read a CSV with bytes that are not UTF-8, numbering rows as DuckDB's reader does.
+
+    The header is row 1 and blank lines are not rows. A record with more fields than the
+    header raises StructureError (as the DuckDB read refuses it), naming the line.
+    """
+    data = path.read_bytes()
+    faults = utf8_faults(data)
+    text = data.decode("utf-8", errors="surrogateescape")
+    start = 1 if text.startswith("\ufeff") else 0
+    out = CsvRows([], [], [])
+    reader = csv.reader(io.StringIO(text[start:], newline=""))
+    limit = csv.field_size_limit(2**31 - 1)  # a cell longer than 128 KiB is too_long, not unreadable
+    try:
+        _read_records(path, reader, n_columns, faults, out)
+    except csv.Error as exc:
+        raise StructureError(f"{path.name} could not be read as CSV: {shown_text(exc)}") from exc
+    finally:
+        csv.field_size_limit(limit)
+    return out
+
+
+def _read_records(path: Path, reader, n_columns: int, faults: list[Utf8Fault], out: CsvRows) -> None:
+    row_number = 1
+    first_line = 1
+    header_seen = False
+    for record in reader:
+        lines = (first_line, reader.line_num)
+        first_line = reader.line_num + 1
+        if not record:
+            continue
+        if not header_seen:
+            header_seen = True
+            continue
+        row_number += 1
+        if len(record) > n_columns:
+            raise StructureError(
+                f"{path.name} could not be read as CSV: line {lines[0]} has {len(record)} fields, "
+                f"more than the {n_columns} of the header"
+            )
+        cells: list[str | None] = [*record, *([None] * (n_columns - len(record)))]
+        for position, cell in enumerate(record):
+            if _BAD_BYTE.search(cell):
+                first = next((f for f in faults if lines[0] <= f.line <= lines[1]), faults[0])
+                out.faults.append((row_number, position, shown_cell(cell), first))
+                cells[position] = None
+        out.rows.append(cells)
+        out.row_numbers.append(row_number)
 
 
 def read_csv_sql(files_sql: str, n_columns: int) -> str:
     """DuckDB ``read_csv`` of CSVs as text, headers skipped, columns named c0, c1, ... by position.
 
-    ``files_sql`` is a comma-separated list of quoted paths; the result has ``filename``.
+    ``files_sql`` is the SQL of a list of file patterns, normally a bound parameter (``?`` or
+    ``$name``) holding ``ipskpi.sql.file_pattern`` of each path; the result has ``filename``.
     A row with more fields than the header makes the read fail (the return is refused,
     naming the line); a row with fewer is padded with empty values.
     """
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns))
     # The dialect is the contract's, so nothing is sniffed: that halves the cost of a read.
     return (
-        f"read_csv([{files_sql}], header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"read_csv({files_sql}, header = true, delim = ',', quote = '\"', escape = '\"', "
         f"null_padding = true, auto_detect = false, columns = {{{columns}}}, filename = true)"
     )
 
@@ -80,7 +189,7 @@ def normalise_columns(con: duckdb.DuckDBPyConnection, target: str, header: list[
     """Trim values, turn empty strings into nulls; map trimmed header names to raw ones."""
     mapping = clean_header(header)
     selects = [
-        f"nullif(trim(cast({quote_ident(raw_name)} as varchar)), '') as {quote_ident(clean)}"
+        f"nullif(trim(cast({ident(raw_name)} as varchar)), '') as {ident(clean)}"
         for clean, raw_name in mapping.items()
     ]
     selects.append("_row_number")

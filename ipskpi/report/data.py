@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ipskpi.sql import ident
+
 PUBLIC_SCORECARD = "fct_kpi_scorecard_public"
 DIMENSIONS = ("dim_kpis", "dim_providers", "dim_periods")
 ENGLAND = "ENG"
@@ -127,7 +129,7 @@ def _locate(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
         "order by case table_schema when 'main' then 0 else 1 end",
         [table],
     ).fetchall()
-    return f'"{rows[0][0]}"."{table}"' if rows else None
+    return f"{ident(rows[0][0])}.{ident(table)}" if rows else None
 
 
 class PublishedData:

@@ -12,11 +12,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ipskpi.config import UnsupportedWarehousePath, WarehouseLayout
+from ipskpi.config import UnsafeWarehousePath, WarehouseLayout
 from ipskpi.history import ensure_history
 from ipskpi.permissions import restricted_umask, secure_warehouse
 from ipskpi.publish import KEEP_GENERATIONS, current_release, generations, publish, rollback
-from ipskpi.sql_quote import identifier, literal
+from ipskpi.sql import ident as identifier
+from ipskpi.sql import literal
 from tests.permissions_check import (
     assert_modes,
     can_make_accounts,
@@ -141,12 +142,14 @@ def test_publish_into_a_warehouse_path_no_sql_or_shell_can_break(tmp_path):
 def test_a_warehouse_path_with_a_question_mark_is_refused_before_anything_is_written(tmp_path):
     """DuckDB puts the WAL of /a?b/x.duckdb at /a.wal?b/x.duckdb: refuse, clearly, up front."""
     build = build_with(tmp_path, "b1", 1)
-    layout = WarehouseLayout(tmp_path / "wh?x=1")
-    with pytest.raises(UnsupportedWarehousePath, match=r"containing '\?'"):
-        layout.ensure()
-    with pytest.raises(UnsupportedWarehousePath):
+    root = tmp_path / "wh?x=1"
+    with pytest.raises(UnsafeWarehousePath, match=r"contains .\?."):
+        WarehouseLayout(root).ensure()
+    layout = WarehouseLayout.__new__(WarehouseLayout)  # as if made before the check existed
+    object.__setattr__(layout, "root", root)
+    with pytest.raises(UnsafeWarehousePath):
         publish(build, tmp_path / "raw.duckdb", layout, "run1")
-    assert not layout.root.exists()
+    assert not root.exists()
 
 
 def test_sql_quote_doubles_quotes_and_refuses_nul():
