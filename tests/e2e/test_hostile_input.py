@@ -68,9 +68,10 @@ def test_refresh_with_hostile_paths_and_cells_publishes(hostile_refresh):
     for rule in ("contacts.control_character", "contacts.too_long", "contacts.invalid_encoding"):
         assert f"1 rejected: {rule}" in result.stdout
     assert not list(base.rglob("pwned")) and not Path("pwned").exists()
-    con = duckdb.connect(str(warehouse / "published.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse / "public" / "public.duckdb"), read_only=True)
     assert con.execute("select count(*) from fct_kpi_scorecard_public").fetchone()[0] > 0
-    assert (warehouse / "exports" / "fct_kpi_scorecard_public.parquet").exists()
+    assert (warehouse / "public" / "exports" / "fct_kpi_scorecard_public.parquet").exists()
+    assert (warehouse / "restricted" / "restricted.duckdb").exists()
 
 
 def test_only_the_three_bad_rows_are_rejected_and_the_rest_of_their_file_loads(hostile_refresh):
