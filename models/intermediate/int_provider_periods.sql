@@ -14,11 +14,13 @@ provider_months as (
     select * from {{ ref('int_provider_months') }}
 ),
 
+-- A provider is in the scaffold once a return of its has loaded rows: one whose every
+-- return was refused (an unknown code, say) has no records and no rows.
 providers_with_returns as (
     select provider_code
     from provider_months
     group by provider_code
-    having max(case when is_received then 1 else 0 end) = 1
+    having max(case when rows_loaded > 0 then 1 else 0 end) = 1
 ),
 
 periods as (
