@@ -5,8 +5,9 @@
     1. Summarise the load ledger's provider returns per provider and return month:
        the standing (loaded) load, its rows and referral rows, superseded copies and
        the latest refusal and its reason.
-    2. Each provider's expected window: from its declared start (ref_providers
-       expected_from) or else its first return, to its declared end (expected_to) or
+    2. Each provider with a loaded return or a declared start (one whose every delivery
+       was refused, such as an unknown code, is not expected) has an expected window:
+       from its declared start (ref_providers expected_from) or else its first return, to its declared end (expected_to) or
        else the as-of month. Its reporting window also covers any month it sent a
        return outside the expected one.
     3. One row per provider per month of the reporting window (months of int_periods).
@@ -124,13 +125,17 @@ returns_by_provider as (
         provider_code,
         min(return_month) as first_return_month,
         max(return_month) as last_return_month,
-        max(case when has_accepted_return = 1 then return_month end) as last_accepted_month
+        max(case when has_accepted_return = 1 then return_month end) as last_accepted_month,
+        max(has_loaded_return) as has_loaded_return
     from returns_by_month
     group by provider_code
 ),
 
+-- A provider is expected once a return of its has loaded (or from a declared start): one
+-- whose every delivery was refused (an unknown code, say) is not a provider England expects.
 provider_codes as (
     select provider_code from returns_by_provider
+    where has_loaded_return = 1
     union
     select provider_code from providers
     where declared_from is not null

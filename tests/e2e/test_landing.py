@@ -131,6 +131,13 @@ def test_every_entry_of_the_landing_gets_a_state_and_the_night_still_publishes(h
     assert published.execute(
         "select count(*) from fct_kpi_scorecard where org_code in ('ZZZ99') or period_start >= '2026-04-01'"
     ).fetchone() == (0,)
+    # A refused unknown code is not a provider England expects: no completeness rows, not counted.
+    assert published.execute(
+        "select count(*) from fct_return_completeness where provider_code = 'ZZZ99'"
+    ).fetchone() == (0,)
+    assert published.execute(
+        "select max(providers_expected) from fct_kpi_scorecard where org_code = 'ENG'"
+    ).fetchone() == (5,)
     raw = duckdb.connect(str(warehouse / "raw.duckdb"), read_only=True)
     assert raw.execute(
         "select count(*) from provider_returns.referrals where _return_month in ('2026-04', '2026-05', '2029-01') "
