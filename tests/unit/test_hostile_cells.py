@@ -234,7 +234,8 @@ def test_run_report_keeps_untrusted_file_names_and_messages_inside_their_cells(t
     summary.loads = [LoadResult("x", hostile, "refused", message="bad\nline | ```")]
     report = write_report(summary, tmp_path / "run").read_text()
     rows = [line for line in report.splitlines() if line.startswith("| nomis_aps")]
-    assert rows == ["| nomis_aps/a\\|b\\x0a```\\x0a# injected.csv | refused | 0 | 0 | bad\\x0aline \\| ``` |"]
+    # Line breaks fold to spaces in a table cell, | is escaped; the last cell is the file warnings.
+    assert rows == ["| nomis_aps/a\\|b ``` # injected.csv | refused | 0 | 0 | bad line \\| ``` |  |"]
     assert "\n# injected" not in report
     fence = report.splitlines()[2]
     assert fence == "````" and report.count("\n````\n") == 2
