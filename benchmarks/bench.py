@@ -58,6 +58,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from ipskpi import sql  # noqa: E402
 from ipskpi.contract import PROVIDER_TABLES  # noqa: E402
+from ipskpi.dbt_runner import dbt_args, dbt_env, dbt_executable  # noqa: E402
 from ipskpi.ingest.provider_returns import discover_returns  # noqa: E402
 from ipskpi.ingest.readers import clean_header, csv_header, read_csv_sql  # noqa: E402
 
@@ -322,8 +323,7 @@ def _refresh_env(work: Path) -> dict:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_UI_ENABLED": "false",
             "GX_ANALYTICS_ENABLED": "false",
-            "DO_NOT_TRACK": "1",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",  # dbt's own opt-out is set by ipskpi.dbt_runner.dbt_env
         }
     )
     return env
@@ -546,23 +546,9 @@ def _copy_public(pipeline_raw: Path, raw_db: Path) -> None:
 
 
 def _dbt(args: list[str], build_db: Path, raw_db: Path, target: Path) -> None:
-    env = dict(os.environ, IPSKPI_BUILD_DB=str(build_db), IPSKPI_RAW_DB=str(raw_db), DO_NOT_TRACK="1")
-    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env = dbt_env(build_db=build_db, raw_db=raw_db)
     subprocess.run(
-        [
-            str(BIN / "dbt"),
-            *args,
-            "--target",
-            "duckdb",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR / "profiles"),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-        ],
+        [dbt_executable(), *dbt_args(args, target="duckdb", target_path=target, log_path=target / "logs")],
         env=env,
         check=True,
         cwd=PROJECT_DIR,
