@@ -57,6 +57,7 @@ class RawTable:
 
 # --- layout constants shared by several sources (public-sources.md) -------------------------
 
+# The full NM_17_5 header; the generator (ipskpi/generator/public.py) writes this list too.
 NOMIS_FULL_COLUMNS = (
     "DATE", "DATE_NAME", "DATE_CODE", "DATE_TYPE", "DATE_TYPECODE", "DATE_SORTORDER", "GEOGRAPHY",
     "GEOGRAPHY_NAME", "GEOGRAPHY_CODE", "GEOGRAPHY_TYPE", "GEOGRAPHY_TYPECODE", "GEOGRAPHY_SORTORDER",
@@ -69,6 +70,7 @@ SUPPRESSED_STATUSES = ("!", "*", "~", "-")
 # GSS codes of the geographies NOMIS returns for section A (public-sources.md).
 GSS_PATTERN = "(E0[6-9]|E1[02])[0-9]{6}|E92000001"
 GSS_DESCRIPTION = "a GSS code E06/E07/E08/E09/E10/E12 + 6 digits or E92000001 (England)"
+# The MHSDS monthly CSV header, also the one the generator writes.
 MHSDS_COLUMNS = (
     "REPORTING_PERIOD_START", "REPORTING_PERIOD_END", "STATUS", "BREAKDOWN", "PRIMARY_LEVEL",
     "PRIMARY_LEVEL_DESCRIPTION", "SECONDARY_LEVEL", "SECONDARY_LEVEL_DESCRIPTION", "MEASURE_ID",

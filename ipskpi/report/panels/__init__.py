@@ -5,6 +5,11 @@ A panel is a dict: ``id``, ``heading``, ``lead`` (one sentence on what it answer
 shows, so each carries its catalogue definition) and ``unavailable`` (a note when its
 KPIs are not in the published scorecard yet: the panel then shows only the note, and
 fills in by itself once the rows are published).
+
+One module per section of the frameworks: ``local_context`` (A), ``referrals`` (B),
+``quality`` (C), ``outcomes`` (D), ``value_for_money`` (E, with equality), plus
+``overview`` (the scorecard, England's providers side by side) over ``common`` (the page
+context and the table, chart and note builders). ``page_panels`` puts them in page order.
 """
 
 from __future__ import annotations
