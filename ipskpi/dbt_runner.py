@@ -46,6 +46,48 @@ def dbt_executable() -> str:
     return found
 
 
+def dbt_env(
+    *,
+    build_db: Path | None = None,
+    raw_db: Path | None = None,
+    spark_dir: Path | None = None,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment every dbt invocation of the project gets: this process's, plus the
+    databases the profile reads (``IPSKPI_BUILD_DB``, ``IPSKPI_RAW_DB``, ``IPSKPI_SPARK_DIR``;
+    profiles/profiles.yml), no usage statistics, then ``extra``."""
+    env = dict(os.environ)
+    for name, value in (
+        ("IPSKPI_BUILD_DB", build_db),
+        ("IPSKPI_RAW_DB", raw_db),
+        ("IPSKPI_SPARK_DIR", spark_dir),
+    ):
+        if value is not None:
+            env[name] = str(value)
+    env.update({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"})
+    env.update(extra or {})
+    return env
+
+
+def dbt_args(
+    args: list[str],
+    *,
+    target: str | None = None,
+    target_path: Path | None = None,
+    log_path: Path | None = None,
+) -> list[str]:
+    """``args`` with the project and profiles folders (and a target, target path, log path)."""
+    command = [*args]
+    if target is not None:
+        command += ["--target", target]
+    command += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
+    if target_path is not None:
+        command += ["--target-path", str(target_path)]
+    if log_path is not None:
+        command += ["--log-path", str(log_path)]
+    return command
+
+
 def run_dbt(
     args: list[str],
     *,
@@ -55,26 +97,8 @@ def run_dbt(
     extra_env: dict[str, str] | None = None,
 ) -> DbtResult:
     """Run ``dbt <args>`` against ``build_db`` with ``raw_db`` attached read-only as ``raw``."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "IPSKPI_BUILD_DB": str(build_db),
-            "IPSKPI_RAW_DB": str(raw_db),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DO_NOT_TRACK": "1",
-        }
-    )
-    env.update(extra_env or {})
-    command = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROFILES_DIR),
-    ]
-    if target_path is not None:
-        command += ["--target-path", str(target_path)]
+    env = dbt_env(build_db=build_db, raw_db=raw_db, extra=extra_env)
+    command = [dbt_executable(), *dbt_args(args, target_path=target_path)]
     if os.environ.get("IPSKPI_CRASH_AT") == "during_dbt":
         # Crash test: let dbt start writing the build database, then kill it and this
         # process together, as a service manager stopping the whole unit would.

@@ -40,7 +40,7 @@ import yaml
 
 from ipskpi import sql
 from ipskpi.config import PROFILES_DIR, PROJECT_DIR
-from ipskpi.dbt_runner import DbtResult, process_result, run_dbt
+from ipskpi.dbt_runner import DbtResult, dbt_args, dbt_env, process_result, run_dbt
 from ipskpi.sql import file_pattern
 
 # The raw schemas the dbt sources read (models/staging/<source>/_<source>__sources.yml).
@@ -67,7 +67,7 @@ def spark_parameters(spark_dir: Path) -> dict[str, str]:
     """
     profile = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())
     output = profile["ipskpi"]["outputs"]["spark"]
-    env = dict(os.environ, IPSKPI_SPARK_DIR=str(spark_dir))
+    env = dbt_env(spark_dir=spark_dir)
 
     def env_var(name: str, default: str | None = None) -> str:
         if name in env:
@@ -155,7 +155,7 @@ def register_raw_tables(parquet_dir: Path, spark_dir: Path) -> list[str]:
         spark.stop()
 
 
-def _run_dbt_on_spark(parquet_dir: Path, spark_dir: Path, dbt_args: list[str]) -> int:
+def _run_dbt_on_spark(parquet_dir: Path, spark_dir: Path, args: list[str]) -> int:
     """Register the raw tables and run dbt in this process, so both share one JVM (and one Derby)."""
     from dbt.cli.main import dbtRunner
 
@@ -163,9 +163,7 @@ def _run_dbt_on_spark(parquet_dir: Path, spark_dir: Path, dbt_args: list[str]) -
     spark = spark_session(spark_dir)
     try:
         _register(spark, parquet_dir)
-        outcome = dbtRunner().invoke(
-            [*dbt_args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
-        )
+        outcome = dbtRunner().invoke(dbt_args(args))
     finally:
         spark.stop()
     return 0 if outcome.success else 1
@@ -179,10 +177,10 @@ def build_on_spark(
     exclude: list[str] | None = None,
 ) -> DbtResult:
     """Register the raw Parquet in Spark and ``dbt build --target spark``, in one process of its own."""
-    dbt_args = ["build", "--target", "spark", "--target-path", str(target_path)]
-    dbt_args += ["--log-path", str(target_path / "logs")]
-    dbt_args += ["--select", *select] if select else []
-    dbt_args += ["--exclude", *exclude] if exclude else []
+    build_args = ["build", "--target", "spark", "--target-path", str(target_path)]
+    build_args += ["--log-path", str(target_path / "logs")]
+    build_args += ["--select", *select] if select else []
+    build_args += ["--exclude", *exclude] if exclude else []
     command = [
         sys.executable,
         "-m",
@@ -191,12 +189,10 @@ def build_on_spark(
         str(parquet_dir),
         str(spark_dir),
         "--",
-        *dbt_args,
+        *build_args,
     ]
     (target_path / "run_results.json").unlink(missing_ok=True)
-    env = dict(
-        os.environ, IPSKPI_SPARK_DIR=str(spark_dir), DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1"
-    )
+    env = dbt_env(spark_dir=spark_dir)
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     return process_result(command, completed, target_path / "run_results.json")
 
@@ -477,8 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("dbt_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.command == "build":
-        dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
-        return _run_dbt_on_spark(args.parquet_dir, args.spark_dir, dbt_args)
+        forwarded = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+        return _run_dbt_on_spark(args.parquet_dir, args.spark_dir, forwarded)
     spark_dir = args.spark_dir.resolve()
     rows = export_raw_to_parquet(args.raw_db, spark_dir / "raw-parquet")
     for name in register_raw_tables(spark_dir / "raw-parquet", spark_dir):

@@ -21,37 +21,8 @@ from ipskpi.generator import timeline, writers
 from ipskpi.generator.lifecycle import AS_OF_DAY
 from ipskpi.generator.reference import ENGLAND_CODE, REGION_NAMES, ProviderPlan, Reference, ScaleConfig
 from ipskpi.generator.timeline import NEVER
+from ipskpi.ingest.public.common import MHSDS_COLUMNS, NOMIS_FULL_COLUMNS
 
-NOMIS_FULL_COLUMNS = (
-    "DATE",
-    "DATE_NAME",
-    "DATE_CODE",
-    "DATE_TYPE",
-    "DATE_TYPECODE",
-    "DATE_SORTORDER",
-    "GEOGRAPHY",
-    "GEOGRAPHY_NAME",
-    "GEOGRAPHY_CODE",
-    "GEOGRAPHY_TYPE",
-    "GEOGRAPHY_TYPECODE",
-    "GEOGRAPHY_SORTORDER",
-    "VARIABLE",
-    "VARIABLE_NAME",
-    "VARIABLE_CODE",
-    "VARIABLE_TYPE",
-    "VARIABLE_TYPECODE",
-    "VARIABLE_SORTORDER",
-    "MEASURES",
-    "MEASURES_NAME",
-    "OBS_VALUE",
-    "OBS_STATUS",
-    "OBS_STATUS_NAME",
-    "OBS_CONF",
-    "OBS_CONF_NAME",
-    "URN",
-    "RECORD_OFFSET",
-    "RECORD_COUNT",
-)
 NOMIS_SELECT_COLUMNS = (
     "DATE_NAME",
     "GEOGRAPHY_NAME",
@@ -584,19 +555,7 @@ def write_mhsds(
                         values[measure_id],
                     ]
                 )
-        header = [
-            "REPORTING_PERIOD_START",
-            "REPORTING_PERIOD_END",
-            "STATUS",
-            "BREAKDOWN",
-            "PRIMARY_LEVEL",
-            "PRIMARY_LEVEL_DESCRIPTION",
-            "SECONDARY_LEVEL",
-            "SECONDARY_LEVEL_DESCRIPTION",
-            "MEASURE_ID",
-            "MEASURE_NAME",
-            "MEASURE_VALUE",
-        ]
+        header = list(MHSDS_COLUMNS)
         writers.write_rows_csv(folder / f"mhsds_monthly_{label}.csv", header, rows)
         counts[f"mhsds_monthly_{label}"] = len(rows)
     return counts

@@ -135,7 +135,7 @@ def check_landing(landing: Path) -> tuple[Path, list[Entry]]:
     Raises LandingError for a landing that does not exist, holds provider returns at its top
     level, or holds nothing the refresh reads.
     """
-    from ipskpi.ingest.public_layouts import SOURCES
+    from ipskpi.ingest.public import SOURCES
 
     sources = (PROVIDER_RETURNS, *SOURCES)
     if not landing.exists():

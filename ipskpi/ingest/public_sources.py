@@ -4,7 +4,7 @@ Steps for each file in ``nomis_aps/``, ``dwp_esa/``, ``cqc_cmh_survey/``, ``mhsd
 ``commissioner_returns/`` (layouts in ../shared/spec/public-sources.md), and for each member
 of a ``.zip`` there (read from a temporary folder, :mod:`ipskpi.ingest.archives`):
 1. Hash its bytes; the same bytes loaded before change nothing (ledger status ``skipped``).
-2. Stage it set-based in DuckDB (:mod:`ipskpi.ingest.public_layouts`): recognise the layout,
+2. Stage it set-based in DuckDB (:mod:`ipskpi.ingest.public`): recognise the layout,
    normalise it to the raw table's long shape, and list every value that breaks a layout rule.
    A file whose structure cannot be read is refused whole; the other files still load.
 3. Within the file, a second row with the same key (the raw table's grain) is rejected.
@@ -32,15 +32,8 @@ from ipskpi.ingest.archives import archive_members
 from ipskpi.ingest.landing import Entry, record_entries, rel, walk_public_folder
 from ipskpi.ingest.ledger import ensure_ledger, hash_paths
 from ipskpi.ingest.provider_returns import LoadResult
-from ipskpi.ingest.public_layouts import (
-    PUBLIC_TABLES,
-    REJECTED,
-    ROWS,
-    SOURCES,
-    Context,
-    RawTable,
-    Staged,
-)
+from ipskpi.ingest.public import PUBLIC_TABLES, SOURCES
+from ipskpi.ingest.public.common import REJECTED, ROWS, Context, RawTable, Staged
 from ipskpi.ingest.readers import StructureError
 from ipskpi.sql import create_shown_macro, ident, literal, shown
 

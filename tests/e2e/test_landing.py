@@ -13,15 +13,13 @@ import duckdb
 import pytest
 
 from ipskpi.config import SAMPLE_LANDING
-from ipskpi.ingest.public_layouts import SOURCES
+from ipskpi.ingest.public import SOURCES
+from ipskpi.ingest.public.common import MHSDS_COLUMNS
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.e2e
 
-MHSDS_HEADER = (
-    "REPORTING_PERIOD_START,REPORTING_PERIOD_END,STATUS,BREAKDOWN,PRIMARY_LEVEL,PRIMARY_LEVEL_DESCRIPTION,"
-    "SECONDARY_LEVEL,SECONDARY_LEVEL_DESCRIPTION,MEASURE_ID,MEASURE_NAME,MEASURE_VALUE"
-)
+MHSDS_HEADER = ",".join(MHSDS_COLUMNS)
 # The community mental health 4-week-waits release: measures the warehouse does not use.
 WAITS = "\n".join(
     [MHSDS_HEADER]

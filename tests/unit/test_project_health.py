@@ -12,7 +12,6 @@ exposures only on public models.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -20,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ipskpi.config import PROFILES_DIR, PROJECT_DIR
-from ipskpi.dbt_runner import dbt_executable
+from ipskpi.config import PROJECT_DIR
+from ipskpi.dbt_runner import dbt_args, dbt_env, dbt_executable
 
 PRIMARY_KEY_TESTS = {"unique", "unique_combination", "unique_combination_of_columns"}
 GRAIN = re.compile(r"One row\b[^.]*\.$")
@@ -39,27 +38,10 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
     tmp = tmp_path_factory.mktemp("dbt-parse")
     for name in ("raw.duckdb", "build.duckdb"):
         duckdb.connect(str(tmp / name)).close()
-    env = dict(
-        os.environ,
-        IPSKPI_RAW_DB=str(tmp / "raw.duckdb"),
-        IPSKPI_BUILD_DB=str(tmp / "build.duckdb"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-    )
+    env = dbt_env(raw_db=tmp / "raw.duckdb", build_db=tmp / "build.duckdb")
     target = tmp / "target"
     done = subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROFILES_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
+        [dbt_executable(), *dbt_args(["parse"], target_path=target, log_path=tmp / "logs")],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from ipskpi.ingest.public.common import MHSDS_COLUMNS
 from ipskpi.ingest.public_sources import load_public_sources
 
 NOMIS_FULL_HEADER = [
@@ -58,10 +59,7 @@ Jul 2016-Jun 2017,Barking and Dagenham,E09000002,Employment rate - aged 16-64,Va
 Oct 2016-Sep 2017,Barking and Dagenham,E09000002,Employment rate - aged 16-64,Variable,67,Normal Value
 Jul 2016-Jun 2017,Barking and Dagenham,E09000002,Unemployment rate - aged 16-64 ,Variable,9.6,Normal Value
 """
-MHSDS_HEADER = (
-    "REPORTING_PERIOD_START,REPORTING_PERIOD_END,STATUS,BREAKDOWN,PRIMARY_LEVEL,PRIMARY_LEVEL_DESCRIPTION,"
-    "SECONDARY_LEVEL,SECONDARY_LEVEL_DESCRIPTION,MEASURE_ID,MEASURE_NAME,MEASURE_VALUE"
-)
+MHSDS_HEADER = ",".join(MHSDS_COLUMNS)
 COMMISSIONING_HEADER = (
     "la_code,comprehensive_range,multi_agency_forum,primary_care_onsite_2_sessions,"
     "primary_care_gp_response_5_days,primary_care_gp_joint_working,primary_care_therapist_joint_working,"

@@ -10,7 +10,6 @@ test makes empty ones; dbt's target and log folders go to the temporary folder t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -20,6 +19,7 @@ import duckdb
 import pytest
 
 from ipskpi.config import PROJECT_DIR
+from ipskpi.dbt_runner import dbt_env
 
 # Violations in models we do not own, reported to their authors; each entry is
 # (file, rule code) -> how many. The test fails on any violation not listed here,
@@ -32,14 +32,10 @@ def violations(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     tmp = tmp_path_factory.mktemp("sqlfluff")
     for name in ("raw.duckdb", "build.duckdb"):
         duckdb.connect(str(tmp / name)).close()
-    env = dict(
-        os.environ,
-        IPSKPI_RAW_DB=str(tmp / "raw.duckdb"),
-        IPSKPI_BUILD_DB=str(tmp / "build.duckdb"),
-        DBT_TARGET_PATH=str(tmp / "target"),
-        DBT_LOG_PATH=str(tmp / "logs"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
+    env = dbt_env(
+        raw_db=tmp / "raw.duckdb",
+        build_db=tmp / "build.duckdb",
+        extra={"DBT_TARGET_PATH": str(tmp / "target"), "DBT_LOG_PATH": str(tmp / "logs")},
     )
     sqlfluff = Path(sys.executable).with_name("sqlfluff")
     done = subprocess.run(
