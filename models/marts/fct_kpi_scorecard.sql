@@ -19,7 +19,7 @@ intake as (
     select * from {{ ref('fct_intake') }}
 ),
 
-job_outcomes as (
+outcomes as (
     select * from {{ ref('fct_job_outcomes') }}
 ),
 
@@ -65,7 +65,7 @@ coverage as (
 
 facts_unioned as (
     {%- set section_facts = [
-        'intake', 'job_outcomes', 'equality', 'caseload',
+        'intake', 'outcomes', 'equality', 'caseload',
         'fidelity_reviews', 'value_for_money', 'local_context'
     ] %}
     {%- for section_fact in section_facts %}
