@@ -209,15 +209,13 @@ class PublishedData:
 
     # --- catalogue -------------------------------------------------------------------
     def kpi(self, kpi_code: str) -> Kpi:
-        """The catalogue entry; a KPI not yet in dim_kpis gets a readable stand-in."""
+        """The catalogue entry (dim_kpis, the KPI registry: names, units and sections are
+        read from it, never kept here); a code missing from it (an older published file)
+        gets a readable stand-in."""
         if kpi_code in self._kpis:
             return self._kpis[kpi_code]
-        from ipskpi.report.labels import FALLBACK_KPIS
-
-        name, unit, section = FALLBACK_KPIS.get(
-            kpi_code, (kpi_code.replace("_", " ").capitalize(), "count", "")
-        )
-        return Kpi(kpi_code, name, section, "", unit, "", "", None, None, "", None, catalogued=False)
+        name = kpi_code.replace("_", " ").capitalize()
+        return Kpi(kpi_code, name, "", "", "count", "", "", None, None, "", None, catalogued=False)
 
     @property
     def catalogue(self) -> list[Kpi]:

@@ -86,31 +86,6 @@ CATEGORIES: dict[str, dict[str, str]] = {
     "band": {"exemplary": "Exemplary", "good": "Good", "fair": "Fair", "not_ips": "Not IPS"},
 }
 
-# Stand-ins for KPIs the catalogue does not list yet: (name, unit, section).
-FALLBACK_KPIS: dict[str, tuple[str, str, str]] = {
-    "employment_rate": ("Employment rate, local population (APS)", "rate", "A"),
-    "unemployment_rate": ("Unemployment rate, local population (APS)", "rate", "A"),
-    "inactivity_rate": ("Economic inactivity rate, local population (APS)", "rate", "A"),
-    "context_nvq2_plus_rate": ("Qualified to level 2 or above, local population (APS)", "rate", "A"),
-    "esa_mental_health_share": ("ESA claimants with a mental health condition", "rate", "A"),
-    "survey_in_paid_work_rate": ("Survey: in paid work (CQC)", "rate", "A"),
-    "survey_help_with_work_rate": ("Survey: got help with work (CQC)", "rate", "A"),
-    "survey_wanted_help_rate": ("Survey: wanted help with work (CQC)", "rate", "A"),
-    "mhsds_ips_access_12m": ("People accessing IPS, rolling 12 months (MHSDS)", "count", "A"),
-    "mhsds_employed_rate": (
-        "Employment rate of adults in contact with mental health services (MHSDS)",
-        "rate",
-        "A",
-    ),
-    "job_outcomes": ("Job outcomes", "count", "E"),
-    "job_outcome_rate": ("Job outcome rate", "rate", "E"),
-    "cost_per_job_outcome": ("Cost per job outcome", "gbp", "E"),
-    "active_clients_per_wte": ("Active clients per ES WTE", "per_wte", "E"),
-    "job_starts_per_wte": ("Job starts per ES WTE", "per_wte", "E"),
-    "new_referrals_per_wte": ("New referrals per ES WTE", "per_wte", "E"),
-    "carried_over": ("Referrals carried over", "count", "E"),
-}
-
 MONTH_NAMES = (
     "January",
     "February",

@@ -1,6 +1,9 @@
 /*
     The KPI catalogue, so every number on a dashboard can show its definition,
     with the default target (the one that applies regardless of service year).
+    It is the registry of KPIs: which of a KPI's numerator, denominator and value
+    count people or events (public disclosure control reads these), whether it is a
+    rate, the model that computes it and the report panel that shows it.
     One row per KPI.
 */
 with
@@ -45,6 +48,12 @@ final as (
         cast(catalogue.denominator_definition as {{ dbt.type_string() }}) as denominator_definition,
         cast(catalogue.breakdowns as {{ dbt.type_string() }}) as breakdowns,
         cast(catalogue.higher_is_better as {{ dbt.type_string() }}) as higher_is_better,
+        cast(catalogue.is_numerator_a_count as {{ dbt.type_boolean() }}) as is_numerator_a_count,
+        cast(catalogue.is_denominator_a_count as {{ dbt.type_boolean() }}) as is_denominator_a_count,
+        cast(catalogue.is_value_a_count as {{ dbt.type_boolean() }}) as is_value_a_count,
+        cast(catalogue.is_rate as {{ dbt.type_boolean() }}) as is_rate,
+        cast(catalogue.model as {{ dbt.type_string() }}) as model,
+        cast(catalogue.report_panel as {{ dbt.type_string() }}) as report_panel,
         cast(default_targets.target_min as {{ dbt.type_numeric() }}) as target_min,
         cast(default_targets.target_max as {{ dbt.type_numeric() }}) as target_max,
         cast(default_targets.target_source as {{ dbt.type_string() }}) as target_source

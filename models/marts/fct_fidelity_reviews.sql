@@ -123,17 +123,7 @@ kpis_unioned as (
 
 final as (
     select
-        cast(org_code as {{ dbt.type_string() }}) as org_code,
-        cast(org_level as {{ dbt.type_string() }}) as org_level,
-        cast(period_type as {{ dbt.type_string() }}) as period_type,
-        cast(period_start as date) as period_start,
-        cast(period_end as date) as period_end,
-        cast(kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        cast(breakdown_type as {{ dbt.type_string() }}) as breakdown_type,
-        cast(breakdown_value as {{ dbt.type_string() }}) as breakdown_value,
-        cast(null as {{ dbt.type_numeric() }}) as numerator,
-        cast(null as {{ dbt.type_numeric() }}) as denominator,
-        cast(value as {{ dbt.type_numeric() }}) as value
+        {{ scorecard_columns(numerator='null', denominator='null') }}
     from kpis_unioned
 )
 

@@ -46,26 +46,21 @@ shares_computed as (
         and rolled_up.period_start = profile_totals.period_start
 ),
 
+values_computed as (
+    select
+        *,
+        case
+            when denominator is null then numerator
+            when denominator = 0 then null
+            else numerator / denominator
+        end as value
+    from shares_computed
+),
+
 final as (
     select
-        org_code,
-        org_level,
-        period_type,
-        period_start,
-        period_end,
-        kpi_code,
-        breakdown_type,
-        breakdown_value,
-        cast(numerator as {{ dbt.type_numeric() }}) as numerator,
-        cast(denominator as {{ dbt.type_numeric() }}) as denominator,
-        cast(
-            case
-                when denominator is null then numerator
-                when denominator = 0 then null
-                else numerator / denominator
-            end as {{ dbt.type_numeric() }}
-        ) as value
-    from shares_computed
+        {{ scorecard_columns() }}
+    from values_computed
 )
 
 select * from final

@@ -2,7 +2,8 @@
     The scorecard every dashboard reads, restricted version (exact counts), in the
     exact shape of kpi-catalogue.md "Publication".
     Steps:
-    1. Union the section facts.
+    1. Union the section facts by column name (each has an enforced contract with
+       the columns of scorecard_columns; each branch selects scorecard_column_names).
     2. Attach targets from the KPI catalogue; target_status is met when the value
        lies within [target_min, target_max] (either bound may be open), not_met when
        outside, null when there is no target or no value.
@@ -18,7 +19,7 @@ intake as (
     select * from {{ ref('fct_intake') }}
 ),
 
-job_outcomes as (
+outcomes as (
     select * from {{ ref('fct_job_outcomes') }}
 ),
 
@@ -63,19 +64,15 @@ coverage as (
 ),
 
 facts_unioned as (
-    select * from intake
-    union all
-    select * from job_outcomes
-    union all
-    select * from equality
-    union all
-    select * from caseload
-    union all
-    select * from fidelity_reviews
-    union all
-    select * from value_for_money
-    union all
-    select * from local_context
+    {%- set section_facts = [
+        'intake', 'outcomes', 'equality', 'caseload',
+        'fidelity_reviews', 'value_for_money', 'local_context'
+    ] %}
+    {%- for section_fact in section_facts %}
+    {% if not loop.first %}union all{% endif %}
+    select {{ scorecard_column_names() | join(', ') }}
+    from {{ section_fact }}
+    {%- endfor %}
 ),
 
 facts_with_service_year as (

@@ -2,11 +2,12 @@
     The public scorecard: the restricted scorecard after statistical disclosure
     control (the NHS England rule used for MHSDS).
     Steps:
-    1. Decide which of numerator, denominator and value are counts of people or
-       events, from the KPI's unit: count (numerator, value), rate and ratio
-       (numerator, denominator), per_wte (numerator; the denominator is WTE), mean,
-       median_days and gbp (denominator: the records behind the figure), score and
-       wte (none).
+    1. Read which of numerator, denominator and value are counts of people or
+       events from the KPI registry (dim_kpis: is_numerator_a_count,
+       is_denominator_a_count, is_value_a_count; by unit: count - numerator and value,
+       rate and ratio - numerator and denominator, per_wte - numerator, mean,
+       median_days and gbp - denominator, score and wte - none). A KPI missing from
+       the registry counts as neither (the relationships test on kpi_code fails).
     2. A cell is suppressed when any of its counts is from 1 to 4; a suppressed cell
        is null with is_suppressed = true, never zero.
     3. Other counts are rounded to the nearest 5; rates and ratios are recomputed
@@ -29,10 +30,9 @@ kpis as (
 counts_classified as (
     select
         scorecard.*,
-        kpis.unit,
-        coalesce(kpis.unit in ('count', 'rate', 'ratio', 'per_wte'), false) as is_numerator_a_count,
-        coalesce(kpis.unit in ('rate', 'ratio', 'mean', 'median_days', 'gbp'), false)
-            as is_denominator_a_count
+        coalesce(kpis.is_numerator_a_count, false) as is_numerator_a_count,
+        coalesce(kpis.is_denominator_a_count, false) as is_denominator_a_count,
+        coalesce(kpis.is_value_a_count, false) as is_value_a_count
     from scorecard
     left join kpis
         on scorecard.kpi_code = kpis.kpi_code
@@ -69,12 +69,13 @@ final as (
         cast(
             case
                 when is_suppressed then null
-                when unit = 'count' then {{ suppress_count('value') }}
-                -- A rate or ratio is recomputed from the rounded counts, so the exact
-                -- counts cannot be worked back from an exact rate beside them.
-                when unit in ('rate', 'ratio') and {{ suppress_count('denominator') }} > 0
+                when is_value_a_count then {{ suppress_count('value') }}
+                -- A count over a count (a rate or ratio) is recomputed from the rounded
+                -- counts, so the exact counts cannot be worked back from the value.
+                when is_numerator_a_count and is_denominator_a_count
+                    and {{ suppress_count('denominator') }} > 0
                     then {{ suppress_count('numerator') }} / {{ suppress_count('denominator') }}
-                when unit in ('rate', 'ratio') then null
+                when is_numerator_a_count and is_denominator_a_count then null
                 else value
             end as {{ dbt.type_numeric() }}
         ) as value,

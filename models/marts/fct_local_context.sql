@@ -166,17 +166,7 @@ compute_values as (
 
 final as (
     select
-        cast(org_code as {{ dbt.type_string() }}) as org_code,
-        cast(org_level as {{ dbt.type_string() }}) as org_level,
-        cast(period_type as {{ dbt.type_string() }}) as period_type,
-        cast(period_start as date) as period_start,
-        cast(period_end as date) as period_end,
-        cast(kpi_code as {{ dbt.type_string() }}) as kpi_code,
-        cast(breakdown_type as {{ dbt.type_string() }}) as breakdown_type,
-        cast(breakdown_value as {{ dbt.type_string() }}) as breakdown_value,
-        cast(numerator as {{ dbt.type_numeric() }}) as numerator,
-        cast(denominator as {{ dbt.type_numeric() }}) as denominator,
-        cast(value as {{ dbt.type_numeric() }}) as value
+        {{ scorecard_columns() }}
     from compute_values
 )
 

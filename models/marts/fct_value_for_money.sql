@@ -160,17 +160,7 @@ final_unioned as (
 
 final as (
     select
-        org_code,
-        org_level,
-        period_type,
-        period_start,
-        period_end,
-        kpi_code,
-        breakdown_type,
-        breakdown_value,
-        cast(numerator as {{ dbt.type_numeric() }}) as numerator,
-        cast(denominator as {{ dbt.type_numeric() }}) as denominator,
-        cast(value as {{ dbt.type_numeric() }}) as value
+        {{ scorecard_columns() }}
     from final_unioned
 )
 

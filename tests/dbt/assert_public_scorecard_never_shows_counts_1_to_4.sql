@@ -1,7 +1,8 @@
 /*
     Disclosure control holds in the public scorecard: no count of people or events
-    from 1 to 4 is ever shown (numerators of counts, rates, ratios and per-WTE figures;
-    denominators of rates, ratios, means, medians and costs; values of counts). Returns the offending rows.
+    from 1 to 4 is ever shown. Which of a KPI's numerator, denominator and value are
+    counts comes from the KPI registry (dim_kpis), the same flags the public
+    scorecard reads. Returns the offending rows.
 */
 with
 
@@ -16,7 +17,9 @@ kpis as (
 checked as (
     select
         public_scorecard.*,
-        kpis.unit
+        kpis.is_numerator_a_count,
+        kpis.is_denominator_a_count,
+        kpis.is_value_a_count
     from public_scorecard
     left join kpis
         on public_scorecard.kpi_code = kpis.kpi_code
@@ -24,6 +27,6 @@ checked as (
 
 select *
 from checked
-where (unit in ('count', 'rate', 'ratio', 'per_wte') and numerator between 1 and 4)
-    or (unit in ('rate', 'ratio', 'mean', 'median_days', 'gbp') and denominator between 1 and 4)
-    or (unit = 'count' and value between 1 and 4)
+where (is_numerator_a_count and numerator between 1 and 4)
+    or (is_denominator_a_count and denominator between 1 and 4)
+    or (is_value_a_count and value between 1 and 4)

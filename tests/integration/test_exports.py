@@ -209,9 +209,9 @@ def test_sample_refresh_exports_match_and_public_exports_disclose_nothing(sample
             kpis = str(layout.public_exports / f"dim_kpis.{extension}")
             (shown,) = con.execute(
                 """select count(*) from query_table(?) as s left join query_table(?) as k on s.kpi_code = k.kpi_code
-                    where (k.unit in ('count', 'rate', 'ratio', 'per_wte') and s.numerator between 1 and 4)
-                       or (k.unit in ('rate', 'ratio', 'mean', 'median_days', 'gbp') and s.denominator between 1 and 4)
-                       or (k.unit = 'count' and s.value between 1 and 4)""",
+                    where (k.is_numerator_a_count and s.numerator between 1 and 4)
+                       or (k.is_denominator_a_count and s.denominator between 1 and 4)
+                       or (k.is_value_a_count and s.value between 1 and 4)""",
                 [scorecard, kpis],
             ).fetchone()
             assert shown == 0, f"public {extension} export shows counts from 1 to 4"
@@ -241,8 +241,8 @@ def test_the_public_tree_alone_holds_nothing_restricted(sample_warehouse):
         # Counts behind every published figure are rounded to 5: none is exact.
         (exact,) = con.execute(
             """select count(*) from fct_kpi_scorecard_public as s inner join dim_kpis as k using (kpi_code)
-               where (k.unit in ('count', 'rate', 'ratio', 'per_wte') and s.numerator % 5 <> 0)
-                  or (k.unit in ('rate', 'ratio', 'mean', 'median_days', 'gbp') and s.denominator % 5 <> 0)"""
+               where (k.is_numerator_a_count and s.numerator % 5 <> 0)
+                  or (k.is_denominator_a_count and s.denominator % 5 <> 0)"""
         ).fetchone()
         assert exact == 0, "the public scorecard shows a count that is not rounded to 5"
         (rounded,) = con.execute(

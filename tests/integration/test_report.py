@@ -315,6 +315,18 @@ def test_every_kpi_shown_carries_its_definition(published: Path, reports: dict[s
             assert f'id="{anchor}"' in page, (path.name, anchor)
 
 
+def test_each_kpi_appears_in_the_report_panel_the_registry_names(published: Path, reports: dict[str, Path]):
+    """dim_kpis.report_panel (the KPI registry) is true: every KPI it places in a panel is
+    defined in that panel of some page (the footnote id def-<panel>-<kpi_code>)."""
+    registered = scorecard(
+        published, "select kpi_code, report_panel from dim_kpis where coalesce(report_panel, '') <> ''"
+    )
+    assert len(registered) > 40
+    pages = "".join(path.read_text() for key, path in reports.items() if key != "index")
+    missing = [(code, panel) for code, panel in registered if f'id="def-{panel}-{code}"' not in pages]
+    assert not missing
+
+
 def test_reports_carry_no_record_identifiers(reports: dict[str, Path]):
     identifiers: set[str] = set()
     for name, columns in (

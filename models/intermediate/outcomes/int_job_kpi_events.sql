@@ -17,7 +17,7 @@
        sustainment date; sustained_13w_rate dated by the first new job's start_date,
        over people into work whose first new job started at least 91 days before the
        as-of date, numerator those that reached 13 weeks by the as-of date.
-    4. Retention (accepted referrals employed at referral, employment_status '01'):
+    4. Retention (accepted referrals employed at referral, is_employed_at_referral, code 01 in staging):
        employed_at_referral by employed_detail, dated by referral_date;
        retention_closures by retention_outcome and retention_success_rate (outcome
        other than not_in_work; an unknown outcome is not a success), dated by
@@ -66,8 +66,8 @@ select_clients_employed_at_referral as (
         employed_detail,
         retention_outcome
     from referrals
-    where accepted = 'Y'
-        and employment_status = '01'
+    where is_accepted
+        and is_employed_at_referral
 ),
 
 union_events as (

@@ -31,9 +31,9 @@ profiled as (
         referrals.employed_detail,
         referrals.care_plan_employment_action,
         referrals.care_plan_retention_action,
-        referrals.accepted = 'Y' as is_accepted,
-        referrals.accepted = 'Y' and referrals.vocational_profile_date is not null as is_engaged,
-        coalesce(referrals.employment_status = '01', false) as is_employed_at_referral,
+        referrals.is_accepted,
+        referrals.is_accepted and referrals.vocational_profile_date is not null as is_engaged,
+        referrals.is_employed_at_referral,
         {{ age_band('referrals.age_at_referral') }} as age_band,
         coalesce(referrals.gender, 'not_recorded') as gender,
         coalesce(
@@ -48,13 +48,13 @@ profiled as (
         referrals.highest_qualification in ('none', 'level_1', 'level_2', 'level_3', 'level_4_plus')
             as is_qualification_known,
         referrals.highest_qualification in ('level_2', 'level_3', 'level_4_plus') as is_level_2_plus,
-        referrals.held_job_12m_plus in ('Y', 'N') as is_held_job_known,
-        referrals.held_job_12m_plus = 'Y' as has_held_job_12m_plus,
+        referrals.has_held_job_12m_plus is not null as is_held_job_known,
+        coalesce(referrals.has_held_job_12m_plus, false) as has_held_job_12m_plus,
         referrals.benefit in ('esa', 'incapacity_benefit', 'uc_health', 'uc_other', 'other', 'none')
             as is_benefit_known,
         referrals.benefit in ('esa', 'incapacity_benefit', 'uc_health') as is_long_term_benefit,
-        referrals.in_secondary_mh_care in ('Y', 'N') as is_secondary_care_known,
-        referrals.in_secondary_mh_care = 'Y' as is_in_secondary_mh_care
+        referrals.is_in_secondary_mh_care is not null as is_secondary_care_known,
+        coalesce(referrals.is_in_secondary_mh_care, false) as is_in_secondary_mh_care
     from referrals
     left join ethnic_categories
         on referrals.ethnic_category = ethnic_categories.ethnic_category

@@ -6,7 +6,7 @@
     1. Employer contacts that count: contact_type = 'employer_face_to_face' and
        competitive_job = 'Y' (remote employer contacts and contacts about a
        non-competitive job are ignored).
-    2. The earliest such contact of each engaged referral (accepted = 'Y' with a
+    2. The earliest such contact of each engaged referral (is_accepted with a
        vocational_profile_date; the gap is measured from that date).
     3. Days from vocational_profile_date to that contact, and whether the gap is
        30 days or fewer.
@@ -54,7 +54,7 @@ join_engaged_referrals as (
     inner join referrals
         on find_first_contacts.provider_code = referrals.provider_code
         and find_first_contacts.referral_id = referrals.referral_id
-    where referrals.accepted = 'Y'
+    where referrals.is_accepted
         and referrals.vocational_profile_date is not null
 ),
 

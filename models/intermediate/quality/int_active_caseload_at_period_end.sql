@@ -5,7 +5,7 @@
     1. The dates a point-in-time KPI is taken on: every period's effective end (the
        period end, or the as-of date while the period is not complete). Months,
        quarters and financial years share their end dates, so each date is done once.
-    2. Engaged referrals open on each date d: accepted = 'Y', referral_date <= d,
+    2. Engaged referrals open on each date d: is_accepted, referral_date <= d,
        closure_date null or >= d, vocational_profile_date <= d. A referral that was
        not accepted is never open.
     3. Keep those with at least one client contact (client_face_to_face or
@@ -45,7 +45,7 @@ select_open_engaged_referrals as (
             referrals.closure_date is null
             or referrals.closure_date >= list_period_end_dates.period_end_date
         )
-    where referrals.accepted = 'Y'
+    where referrals.is_accepted
 ),
 
 filter_client_contacts as (

@@ -1,6 +1,6 @@
 /*
     Every referral against every period in which it is open on some day
-    (kpi-catalogue.md conventions: open on a date d means accepted = 'Y',
+    (kpi-catalogue.md conventions: open on a date d means is_accepted (Y),
     referral_date <= d and closure_date null or >= d; a referral that was not accepted
     is never open). Nothing is counted after the as-of date, so a period's days run
     from period_start to period_effective_end (the period end, or the as-of date while
@@ -15,7 +15,7 @@ with
 
 referrals as (
     select * from {{ ref('int_referrals_latest') }}
-    where accepted = 'Y'
+    where is_accepted
 ),
 
 periods as (

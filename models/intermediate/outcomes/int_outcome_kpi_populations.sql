@@ -67,9 +67,9 @@ attach_referral_details as (
         referrals_open.period_effective_end,
         referrals_open.is_open_on_period_end,
         referrals.vocational_profile_date,
-        coalesce(referrals.employment_status = '01', false) as is_employed_at_referral,
-        referrals.care_plan_employment_action,
-        referrals.care_plan_retention_action
+        referrals.is_employed_at_referral,
+        referrals.has_care_plan_employment_action,
+        referrals.has_care_plan_retention_action
     from referrals_open
     inner join referrals
         on referrals_open.provider_code = referrals.provider_code
@@ -105,8 +105,8 @@ select_open_on_period_end as (
         period_start,
         period_end,
         is_employed_at_referral,
-        care_plan_employment_action,
-        care_plan_retention_action
+        has_care_plan_employment_action,
+        has_care_plan_retention_action
     from attach_referral_details
     where is_open_on_period_end
 ),
@@ -149,10 +149,10 @@ union_populations as (
         'care_plan_employment_action_rate' as kpi_code,
         null as breakdown_type,
         null as breakdown_value,
-        case when care_plan_employment_action = 'Y' then 1 else 0 end as numerator,
+        case when has_care_plan_employment_action then 1 else 0 end as numerator,
         1 as denominator
     from select_open_on_period_end
-    where care_plan_employment_action in ('Y', 'N')
+    where has_care_plan_employment_action is not null
     union all
     select
         provider_code,
@@ -163,11 +163,11 @@ union_populations as (
         'care_plan_retention_action_rate' as kpi_code,
         null as breakdown_type,
         null as breakdown_value,
-        case when care_plan_retention_action = 'Y' then 1 else 0 end as numerator,
+        case when has_care_plan_retention_action then 1 else 0 end as numerator,
         1 as denominator
     from select_open_on_period_end
     where is_employed_at_referral
-        and care_plan_retention_action in ('Y', 'N')
+        and has_care_plan_retention_action is not null
     union all
     select distinct
         provider_code,
