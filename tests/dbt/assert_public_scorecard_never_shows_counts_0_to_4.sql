@@ -1,6 +1,6 @@
 /*
     Disclosure control holds in the public scorecard: no count of people or events
-    from 1 to 4 is ever shown (numerators of counts, rates, ratios and per-WTE figures;
+    from 0 to 4 is ever shown (numerators of counts, rates, ratios and per-WTE figures;
     denominators of rates, ratios, means, medians and costs; values of counts). Returns the offending rows.
 */
 with
@@ -24,6 +24,6 @@ checked as (
 
 select *
 from checked
-where (unit in ('count', 'rate', 'ratio', 'per_wte') and numerator between 1 and 4)
-    or (unit in ('rate', 'ratio', 'mean', 'median_days', 'gbp') and denominator between 1 and 4)
-    or (unit = 'count' and value between 1 and 4)
+where (unit in ('count', 'rate', 'ratio', 'per_wte') and numerator between 0 and 4)
+    or (unit in ('rate', 'ratio', 'mean', 'median_days', 'gbp') and denominator between 0 and 4)
+    or (unit = 'count' and value between 0 and 4)
