@@ -14,7 +14,9 @@
       rounded count - 2, at least smallest_shown) reaches the most its children can add
       up to (rounded + 2 each, smallest_shown - 1 each hidden one, and no hidden child
       whose count in that column is smallest_shown or more, which leaves the top open),
-      or the parent's most reaches the least they can add up to.
+      or the parent's most reaches the least they can add up to. The parent's range is
+      first narrowed by its children's sums in every group it heads (an attacker
+      intersects them: a quarter heads its months and its breakdown categories).
     The pass hides the smallest visible child of every group at risk (non-zero children
     first, then the smallest count, then the lowest row id, so the choice is
     deterministic), or its parent when no child is left. Chain passes until no group is
@@ -93,8 +95,68 @@ group_ranges as (
     group by memberships.group_id
 ),
 
+-- The parent's range narrowed by its children's sums in every group it heads (an attacker
+-- intersects them): a quarter shown as 30 (28-32) whose months add up to at least 31 and
+-- whose categories to at most 31 is 31, though neither group alone is at its edge.
+parents as (
+    select
+        memberships.group_id,
+        memberships.row_id
+    from memberships
+    where memberships.is_group_parent
+),
+
+parent_ranges as (
+    select
+        parents.row_id,
+        {%- for column in columns %}
+        max(
+            case when group_ranges.{{ column }}_additive = 1 then group_ranges.{{ column }}_children_low end
+        ) as {{ column }}_low_from_children,
+        min(
+            case
+                when group_ranges.{{ column }}_additive = 1 and group_ranges.{{ column }}_open_children = 0
+                    then group_ranges.{{ column }}_children_high
+            end
+        ) as {{ column }}_high_from_children{{ ',' if not loop.last }}
+        {%- endfor %}
+    from parents
+    inner join group_ranges
+        on parents.group_id = group_ranges.group_id
+    group by parents.row_id
+),
+
+narrowed_ranges as (
+    select
+        group_ranges.group_id,
+        group_ranges.hidden_rows,
+        {%- for column in columns %}
+        group_ranges.{{ column }}_additive,
+        group_ranges.{{ column }}_open_children,
+        group_ranges.{{ column }}_children_low,
+        group_ranges.{{ column }}_children_high,
+        case
+            when group_ranges.{{ column }}_parent_low is null then null
+            when parent_ranges.{{ column }}_low_from_children > group_ranges.{{ column }}_parent_low
+                then parent_ranges.{{ column }}_low_from_children
+            else group_ranges.{{ column }}_parent_low
+        end as {{ column }}_parent_low,
+        case
+            when group_ranges.{{ column }}_parent_high is null then null
+            when parent_ranges.{{ column }}_high_from_children < group_ranges.{{ column }}_parent_high
+                then parent_ranges.{{ column }}_high_from_children
+            else group_ranges.{{ column }}_parent_high
+        end as {{ column }}_parent_high{{ ',' if not loop.last }}
+        {%- endfor %}
+    from group_ranges
+    inner join parents
+        on group_ranges.group_id = parents.group_id
+    left join parent_ranges
+        on parents.row_id = parent_ranges.row_id
+),
+
 at_risk as (
-    select group_id from group_ranges
+    select group_id from narrowed_ranges
     where hidden_rows = 1
         {%- for column in columns %}
         or (
