@@ -103,6 +103,29 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
 
 
+def _disclosure_leaks(con: duckdb.DuckDBPyConnection) -> Any:
+    """Every public cell the differencing attack pins down (ipskpi.disclosure), one row each."""
+    from ipskpi.disclosure import leak_frame
+
+    return leak_frame(
+        con,
+        restricted="marts.fct_kpi_scorecard",
+        public="marts.fct_kpi_scorecard_public",
+        kpis="marts.dim_kpis",
+    )
+
+
+# Frames computed in Python rather than by one query, named by a suite's ``meta.frame``.
+FRAMES = {"disclosure_leaks": _disclosure_leaks}
+
+
+def _suite_frame(con: duckdb.DuckDBPyConnection, meta: dict[str, Any]) -> Any:
+    """The frame a suite validates: its ``meta.query``, or the named ``meta.frame``."""
+    if "frame" in meta:
+        return FRAMES[meta["frame"]](con)
+    return con.execute(meta["query"]).df()
+
+
 def run_audit(
     build_db: Path,
     published_db: Path | None,
@@ -146,8 +169,8 @@ def run_audit(
                 skipped.append(f"{name}: nothing published yet to compare against")
                 continue
             try:
-                frame = con.execute(meta["query"]).df()
-            except duckdb.Error as exc:
+                frame = _suite_frame(con, meta)
+            except (duckdb.Error, KeyError) as exc:
                 outcomes.append(_broken_suite(name, f"the suite's query failed: {exc}"))
                 continue
             for column in frame.columns:  # DECIMAL arrives as objects; GX compares floats

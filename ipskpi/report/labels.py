@@ -218,7 +218,8 @@ def cell_target(cell: Cell | None, kpi: Kpi) -> tuple[float | None, float | None
 
 
 SUPPRESSED_HTML = Markup(
-    '<span class="suppressed" data-suppressed="true" title="Suppressed: fewer than 5">'
+    '<span class="suppressed" data-suppressed="true"'
+    ' title="Suppressed: fewer than 5, or hidden to protect such a figure">'
     '<span aria-hidden="true">—</span><span class="visually-hidden">suppressed</span>'
     '<a class="fn" href="#fn-suppressed" aria-label="suppressed, see footnote">*</a></span>'
 )

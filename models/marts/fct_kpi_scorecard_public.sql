@@ -1,49 +1,57 @@
 /*
     The public scorecard: the restricted scorecard after statistical disclosure
-    control (the NHS England rule used for MHSDS).
-    Steps:
-    1. Read which of numerator, denominator and value are counts of people or
-       events from the KPI registry (dim_kpis: is_numerator_a_count,
-       is_denominator_a_count, is_value_a_count; by unit: count - numerator and value,
-       rate and ratio - numerator and denominator, per_wte - numerator, mean,
-       median_days and gbp - denominator, score and wte - none). A KPI missing from
-       the registry counts as neither (the relationships test on kpi_code fails).
-    2. A cell is suppressed when any of its counts is from 1 to 4; a suppressed cell
-       is null with is_suppressed = true, never zero.
-    3. Other counts are rounded to the nearest 5; rates and ratios are recomputed
-       from the rounded counts (so exact counts cannot be worked back from them);
-       means, medians, per-WTE figures and scores keep their exact value unless
-       suppressed.
+    control (the NHS England rule used for MHSDS), and no published number that gives
+    a hidden or rounded count back (README "Disclosure control").
+    Steps 1-3 are the models in models/intermediate/disclosure/, each pass of secondary
+    suppression a table of its own, so that no engine has to inline the chain of passes
+    (Spark's analyser could not):
+    1. int_public_rows: read which of numerator, denominator and value are counts of
+       people or events from the KPI registry (dim_kpis: is_numerator_a_count,
+       is_denominator_a_count, is_value_a_count; by unit: count (numerator, value),
+       rate and ratio (numerator, denominator), per_wte (numerator; the denominator is
+       WTE), mean, median_days and gbp (denominator: the records behind the figure),
+       score and wte (none)). A KPI missing from the registry counts as neither (the
+       relationships test on kpi_code fails). The unit then says how a derived
+       figure is worked from the rounded counts (step 4).
+    2. int_public_rows, int_public_hidden_pass_0: primary suppression: a row is hidden
+       when any of its counts is from 0 to 4.
+    3. int_public_groups, int_public_hidden_pass_1 to _8: secondary suppression: a
+       hidden row must not be the only hidden row of a group whose parent is the sum of
+       its children (England and its providers; a financial year and its quarters, a
+       quarter and its months; a headline and the categories of one breakdown), nor
+       leave the group's rounded counts at the edge of what they allow, or the parent
+       minus the other children gives a count back. Each pass hides the smallest
+       visible child of every group at risk (macros/secondary_suppression.sql); this
+       model reads the last pass. A hidden row is null with is_suppressed = true, never
+       zero.
+    4. Here: other counts are rounded to the nearest 5; every derived figure is worked
+       from the published (rounded) counts or rounded itself, so no count can be worked
+       back from it: rates and ratios are the rounded numerator over the rounded
+       denominator; a per-WTE figure is the rounded count over the WTE (published); a
+       cost is the cost over the rounded count; a mean is published without its sum
+       and to one decimal place; a median of days to whole days (a median ending in .5
+       would say the count is even).
     No identifiers below organisation level.
     One row per organisation per period per KPI per breakdown.
 */
+
 with
 
-scorecard as (
-    select * from {{ ref('fct_kpi_scorecard') }}
+public_rows as (
+    select * from {{ ref('int_public_rows') }}
 ),
 
-kpis as (
-    select * from {{ ref('dim_kpis') }}
+hidden as (
+    select * from {{ ref('int_public_hidden_pass_8') }}
 ),
 
-counts_classified as (
+suppressed as (
     select
-        scorecard.*,
-        coalesce(kpis.is_numerator_a_count, false) as is_numerator_a_count,
-        coalesce(kpis.is_denominator_a_count, false) as is_denominator_a_count,
-        coalesce(kpis.is_value_a_count, false) as is_value_a_count
-    from scorecard
-    left join kpis
-        on scorecard.kpi_code = kpis.kpi_code
-),
-
-flagged as (
-    select
-        *,
-        (is_numerator_a_count and {{ is_disclosive('numerator') }})
-        or (is_denominator_a_count and {{ is_disclosive('denominator') }}) as is_suppressed
-    from counts_classified
+        public_rows.*,
+        coalesce(hidden.is_hidden, false) as is_suppressed
+    from public_rows
+    left join hidden
+        on public_rows.row_id = hidden.row_id
 ),
 
 final as (
@@ -59,6 +67,8 @@ final as (
         case
             when is_suppressed then null
             when is_numerator_a_count then {{ suppress_count('numerator') }}
+            -- The sum behind a mean: with the mean it would give the count back.
+            when unit = 'mean' then null
             else numerator
         end as numerator,
         case
@@ -70,12 +80,22 @@ final as (
             case
                 when is_suppressed then null
                 when is_value_a_count then {{ suppress_count('value') }}
-                -- A count over a count (a rate or ratio) is recomputed from the rounded
-                -- counts, so the exact counts cannot be worked back from the value.
+                -- A count over a count (a rate or ratio) from the rounded counts, so the
+                -- exact counts cannot be worked back from an exact rate beside them.
                 when is_numerator_a_count and is_denominator_a_count
                     and {{ suppress_count('denominator') }} > 0
                     then {{ suppress_count('numerator') }} / {{ suppress_count('denominator') }}
                 when is_numerator_a_count and is_denominator_a_count then null
+                -- Per WTE: the rounded count over the published WTE.
+                when unit = 'per_wte' and denominator > 0
+                    then {{ suppress_count('numerator') }} / denominator
+                when unit = 'per_wte' then null
+                -- A cost per outcome: the published cost over the rounded count.
+                when unit = 'gbp' and {{ suppress_count('denominator') }} > 0
+                    then numerator / {{ suppress_count('denominator') }}
+                when unit = 'gbp' then null
+                when unit = 'mean' then round(value, 1)
+                when unit = 'median_days' then round(value, 0)
                 else value
             end as {{ dbt.type_numeric() }}
         ) as value,
@@ -91,7 +111,7 @@ final as (
         providers_reporting,
         is_incomplete,
         is_provisional
-    from flagged
+    from suppressed
 )
 
 select * from final

@@ -4,7 +4,7 @@ Each tree's exports (``<warehouse>/public/exports/`` and ``<warehouse>/restricte
 ``<table>.parquet`` and ``.csv``) are written from the same new file that is swapped in as
 that tree's database, so they must hold exactly the same rows. The public tree must hold
 no restricted table, no restricted column, no identifier and no exact count (no count
-from 1 to 4, every count rounded). The published files are written in DuckDB storage
+from 0 to 4, every count rounded). The published files are written in DuckDB storage
 format v1.0.0 so an older DuckDB opens them.
 """
 
@@ -209,12 +209,12 @@ def test_sample_refresh_exports_match_and_public_exports_disclose_nothing(sample
             kpis = str(layout.public_exports / f"dim_kpis.{extension}")
             (shown,) = con.execute(
                 """select count(*) from query_table(?) as s left join query_table(?) as k on s.kpi_code = k.kpi_code
-                    where (k.is_numerator_a_count and s.numerator between 1 and 4)
-                       or (k.is_denominator_a_count and s.denominator between 1 and 4)
-                       or (k.is_value_a_count and s.value between 1 and 4)""",
+                    where (k.is_numerator_a_count and s.numerator between 0 and 4)
+                       or (k.is_denominator_a_count and s.denominator between 0 and 4)
+                       or (k.is_value_a_count and s.value between 0 and 4)""",
                 [scorecard, kpis],
             ).fetchone()
-            assert shown == 0, f"public {extension} export shows counts from 1 to 4"
+            assert shown == 0, f"public {extension} export shows counts from 0 to 4"
             (rows,) = con.execute("select count(*) from query_table(?)", [scorecard]).fetchone()
             assert rows > 0
     finally:
@@ -223,7 +223,7 @@ def test_sample_refresh_exports_match_and_public_exports_disclose_nothing(sample
 
 def test_the_public_tree_alone_holds_nothing_restricted(sample_warehouse):
     """public/public.duckdb and public/exports: the public tables only, their columns only,
-    no run history and no exact count (every count a multiple of 5, none from 1 to 4)."""
+    no run history and no exact count (every count a multiple of 5, none from 0 to 4)."""
     warehouse, _ = sample_warehouse
     layout = WarehouseLayout(Path(warehouse))
     con = duckdb.connect(str(layout.public_db), read_only=True)

@@ -135,13 +135,15 @@ def scorecard(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def provider_under_test(db: Path) -> str:
-    """The provider with the most suppressed monthly job-start cells (so suppression shows)."""
+    """The provider with the most suppressed monthly job-start cells (so suppression shows),
+    among those with some figure shown (a chart with nothing to show is left out)."""
     rows = scorecard(
         db,
         """select org_code from fct_kpi_scorecard_public
            where org_level = 'provider' and kpi_code in ('job_starts', 'people_into_work')
              and period_type = 'month' and breakdown_type is null
            group by org_code
+           having sum(case when is_suppressed then 0 else 1 end) > 0
            order by sum(case when is_suppressed then 1 else 0 end) desc, org_code
            limit 1""",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ipskpi.audit import run_audit
+from ipskpi.audit import load_suites, run_audit
 
 
 def _build(tmp_path):
@@ -92,3 +92,62 @@ def test_landing_suite_names_a_record_for_each_bad_value_in_the_raw_layer(tmp_pa
     assert [r["record_id"] for r in failed["age"].unexpected_rows] == ["R3"]  # R4 is superseded
     assert [r["record_id"] for r in failed["hours"].unexpected_rows] == ["J2"]
     assert failed["record_id"].unexpected_count == 1
+
+
+def _scorecards(tmp_path, public_sum, public_mean):
+    """The issue-13 avg_hours_per_week quarter: England 51 job starts, NQV02's 2 hidden."""
+    path = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create table marts.dim_kpis as select 'avg_hours_per_week' as kpi_code, 'mean' as unit")
+    figures = [("RX4", 244.5, 12), ("RXT", 256, 14), ("NQV01", 157, 10), ("TAF", 251, 13), ("NQV02", 57, 2)]
+    figures.append(("ENG", sum(f[1] for f in figures), sum(f[2] for f in figures)))
+    ddl = (
+        "(org_code varchar, org_level varchar, period_type varchar, period_start date, period_end date,"
+        " kpi_code varchar, breakdown_type varchar, breakdown_value varchar, numerator decimal(28,6),"
+        " denominator decimal(28,6), value decimal(28,6), is_suppressed boolean)"
+    )
+    con.execute(f"create table marts.fct_kpi_scorecard {ddl}")
+    con.execute(f"create table marts.fct_kpi_scorecard_public {ddl}")
+    for org, hours, starts in figures:
+        level = "england" if org == "ENG" else "provider"
+        key = (org, level, "quarter", "2024-07-01", "2024-09-30", "avg_hours_per_week", None, None)
+        hidden = starts < 5
+        public = (
+            None if hidden else public_sum(hours),
+            None if hidden else round(starts / 5) * 5,
+            None if hidden else public_mean(hours / starts),
+        )
+        con.execute(
+            "insert into marts.fct_kpi_scorecard values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*key, hours, starts, hours / starts, False),
+        )
+        con.execute(
+            "insert into marts.fct_kpi_scorecard_public values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*key, *public, hidden),
+        )
+    con.close()
+    return path
+
+
+def test_the_disclosure_suite_blocks_a_public_scorecard_that_gives_a_hidden_count_back(tmp_path):
+    suite = next(s for s in load_suites() if s["name"] == "disclosure__differencing")
+    build = _scorecards(tmp_path, public_sum=lambda hours: hours, public_mean=lambda mean: round(mean, 6))
+
+    result = run_audit(build, None, tmp_path / "gx", suites=[suite])
+
+    assert not result.passed
+    (error,) = result.errors  # the hidden NQV02 recovered: critical
+    assert [(row["org_code"], row["column"]) for row in error.unexpected_rows] == [("NQV02", "denominator")]
+    (warning,) = result.warnings  # England's exact 51 (and the providers'): a warning
+    assert ("ENG", "denominator") in {(row["org_code"], row["column"]) for row in warning.unexpected_rows}
+
+
+def test_the_disclosure_suite_passes_a_mean_without_its_sum_and_to_one_decimal(tmp_path):
+    suite = next(s for s in load_suites() if s["name"] == "disclosure__differencing")
+    build = _scorecards(tmp_path, public_sum=lambda hours: None, public_mean=lambda mean: round(mean, 1))
+
+    result = run_audit(build, None, tmp_path / "gx", suites=[suite])
+
+    assert result.passed, [o.description for o in result.errors]
+    assert {o.suite for o in result.outcomes} == {"disclosure__differencing"} and not result.warnings

@@ -122,7 +122,11 @@ def chart_block(
     suppressed_any: bool,
     wide: bool = True,
 ) -> Block:
-    note = "* suppressed (a count of 1 to 4): shown as a gap, not as zero." if suppressed_any else ""
+    note = (
+        "* suppressed (a count of 0 to 4, or hidden to protect one): shown as a gap, not as zero."
+        if suppressed_any
+        else ""
+    )
     return {
         "type": "chart",
         "svg": Markup(svg_markup),

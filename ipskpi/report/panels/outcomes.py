@@ -75,7 +75,8 @@ def jobs_panel(ctx: PageContext) -> Panel:
         if quarterly is not None:
             blocks.append(
                 note_block(
-                    f"{suppressed} of {len(starts)} months are suppressed (fewer than 5 job starts), "
+                    f"{suppressed} of {len(starts)} months are suppressed (fewer than 5 job starts, "
+                    "or hidden to protect such a month), "
                     "so the quarters below show the trend better."
                 )
             )

@@ -1,8 +1,8 @@
 /*
     Disclosure control holds in the public scorecard: no count of people or events
-    from 1 to 4 is ever shown. Which of a KPI's numerator, denominator and value are
-    counts comes from the KPI registry (dim_kpis), the same flags the public
-    scorecard reads. Returns the offending rows.
+    from 0 to 4 is ever shown (0 is hidden too: README "Disclosure control"). Which of
+    a KPI's numerator, denominator and value are counts comes from the KPI registry
+    (dim_kpis), the same flags the public scorecard reads. Returns the offending rows.
 */
 with
 
@@ -27,6 +27,6 @@ checked as (
 
 select *
 from checked
-where (is_numerator_a_count and numerator between 1 and 4)
-    or (is_denominator_a_count and denominator between 1 and 4)
-    or (is_value_a_count and value between 1 and 4)
+where (is_numerator_a_count and numerator between 0 and 4)
+    or (is_denominator_a_count and denominator between 0 and 4)
+    or (is_value_a_count and value between 0 and 4)

@@ -1,0 +1,238 @@
+"""The differencing attack (ipskpi.disclosure) on small hand-made scorecards.
+
+Each case is the restricted scorecard's rows with what the public scorecard publishes
+for them; the attack must find exactly the cells a person could work out by hand, and
+nothing once the publication follows the disclosure rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ipskpi.disclosure import analyse
+
+Q2 = (dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+
+
+def row(org, kpi, unit, true, public, *, suppressed=False, period=("quarter", *Q2), breakdown=(None, None)):
+    """One joined row: true/public are (numerator, denominator, value)."""
+    period_type, start, end = period
+    as_decimal = [None if v is None else Decimal(str(v)) for v in (*true, *public)]
+    return {
+        "org_code": org,
+        "org_level": "england" if org == "ENG" else "provider",
+        "period_type": period_type,
+        "period_start": start,
+        "period_end": end,
+        "kpi_code": kpi,
+        "breakdown_type": breakdown[0],
+        "breakdown_value": breakdown[1],
+        "unit": unit,
+        "true_numerator": as_decimal[0],
+        "true_denominator": as_decimal[1],
+        "true_value": as_decimal[2],
+        "public_numerator": as_decimal[3],
+        "public_denominator": as_decimal[4],
+        "public_value": as_decimal[5],
+        "is_suppressed": suppressed,
+    }
+
+
+def test_the_issue_13_attack_an_exact_mean_beside_its_exact_sum_gives_back_the_count_and_then_the_hidden_provider():
+    # The bundled sample's avg_hours_per_week, Q2 2024-25 (issue 13): England's exact sum
+    # over its exact mean is 51 job starts; the visible providers' sum to 49; NQV02 is 2.
+    providers = {"RX4": (244.5, 12), "RXT": (256, 14), "NQV01": (157, 10), "TAF": (251, 13)}
+    rows = [
+        row(org, "avg_hours_per_week", "mean", (s, n, s / n), (s, round(n / 5) * 5, round(s / n, 6)))
+        for org, (s, n) in providers.items()
+    ]
+    rows.append(
+        row("NQV02", "avg_hours_per_week", "mean", (57, 2, 28.5), (None, None, None), suppressed=True)
+    )
+    rows.append(row("ENG", "avg_hours_per_week", "mean", (965.5, 51, 965.5 / 51), (965.5, 50, 18.931373)))
+
+    report = analyse(rows)
+
+    recovered = {(leak.key[0], leak.column, leak.true_value) for leak in report.suppressed_recovered}
+    exact = {(leak.key[0], leak.column, leak.true_value) for leak in report.exact_counts}
+    assert recovered == {("NQV02", "denominator", 2)}
+    assert ("ENG", "denominator", 51) in exact
+    assert ("RXT", "denominator", 14) in exact
+
+
+def test_the_same_figures_under_the_rule_mean_without_its_sum_and_to_one_decimal_give_nothing_back():
+    providers = {"RX4": (244.5, 12), "RXT": (256, 14), "NQV01": (157, 10), "TAF": (251, 13)}
+    rows = [
+        row(org, "avg_hours_per_week", "mean", (s, n, s / n), (None, round(n / 5) * 5, round(s / n, 1)))
+        for org, (s, n) in providers.items()
+    ]
+    rows.append(
+        row("NQV02", "avg_hours_per_week", "mean", (57, 2, 28.5), (None, None, None), suppressed=True)
+    )
+    rows.append(row("ENG", "avg_hours_per_week", "mean", (965.5, 51, 965.5 / 51), (None, 50, 18.9)))
+
+    report = analyse(rows)
+
+    assert report.leaks == []
+
+
+def test_england_minus_the_other_providers_pins_a_hidden_count_when_zeros_are_shown():
+    # England 7 (published 5: 5-7), P1 5 (5-7), P2 and P3 hidden (1-4 each, as zeros are
+    # shown): P2 + P3 <= 7 - 5 = 2, so both are 1. P4 publishes its 0.
+    rows = [
+        row("ENG", "job_starts", "count", (7, None, 7), (5, None, 5)),
+        row("P1", "job_starts", "count", (5, None, 5), (5, None, 5)),
+        row("P2", "job_starts", "count", (1, None, 1), (None, None, None), suppressed=True),
+        row("P3", "job_starts", "count", (1, None, 1), (None, None, None), suppressed=True),
+        row("P4", "job_starts", "count", (0, None, 0), (0, None, 0)),
+    ]
+
+    report = analyse(rows)
+
+    assert sorted((leak.key[0], leak.true_value) for leak in report.suppressed_recovered) == [
+        ("P2", 1),
+        ("P3", 1),
+    ]
+    assert [(leak.key[0], leak.true_value) for leak in report.exact_counts] == [("ENG", 7), ("P1", 5)]
+
+
+def test_hiding_zeros_and_a_secondary_cell_leaves_every_hidden_count_open():
+    rows = [
+        row("ENG", "job_starts", "count", (12, None, 12), (10, None, 10)),
+        row("P1", "job_starts", "count", (6, None, 6), (None, None, None), suppressed=True),  # secondary
+        row("P2", "job_starts", "count", (1, None, 1), (None, None, None), suppressed=True),
+        row("P3", "job_starts", "count", (5, None, 5), (5, None, 5)),
+        row("P4", "job_starts", "count", (0, None, 0), (None, None, None), suppressed=True),
+    ]
+
+    assert analyse(rows).leaks == []
+
+
+def test_a_breakdown_forced_to_its_maximum_gives_back_both_hidden_categories():
+    # Headline 8 (published 10: 8-12) with two hidden categories (0-4 each): both are 4.
+    rows = [
+        row("P1", "job_starts", "count", (8, None, 8), (10, None, 10)),
+        row(
+            "P1",
+            "job_starts",
+            "count",
+            (4, None, 4),
+            (None, None, None),
+            suppressed=True,
+            breakdown=("ct", "a"),
+        ),
+        row(
+            "P1",
+            "job_starts",
+            "count",
+            (4, None, 4),
+            (None, None, None),
+            suppressed=True,
+            breakdown=("ct", "b"),
+        ),
+    ]
+
+    report = analyse(rows, org_parents={})
+
+    assert sorted(leak.key[5] for leak in report.suppressed_recovered) == ["a", "b"]
+
+
+def test_periods_add_up_a_quarter_minus_its_visible_months_gives_the_hidden_month():
+    months = [
+        ("month", dt.date(2024, 7, 1), dt.date(2024, 7, 31), 0, 0),
+        ("month", dt.date(2024, 8, 1), dt.date(2024, 8, 31), 2, None),
+        ("month", dt.date(2024, 9, 1), dt.date(2024, 9, 30), 0, 0),
+    ]
+    rows = [
+        row("P1", "job_starts", "count", (n, None, n), (p, None, p), suppressed=p is None, period=(t, s, e))
+        for t, s, e, n, p in months
+    ]
+    rows.append(row("P1", "job_starts", "count", (2, None, 2), (None, None, None), suppressed=True))
+
+    report = analyse(rows, org_parents={})
+
+    # Zeros are shown, so the hidden month and quarter are 1-4 and equal: not pinned.
+    assert report.leaks == []
+    assert report.relations == {"periods": 1}
+
+
+def test_an_exact_per_wte_figure_times_the_published_wte_gives_back_the_caseload():
+    rows = [
+        row("P1", "caseload_per_es", "per_wte", (62, 3, 62 / 3), (60, 3, 20.666667)),
+    ]
+
+    assert [(leak.column, leak.true_value) for leak in analyse(rows).exact_counts] == [("numerator", 62)]
+
+    rows = [row("P1", "caseload_per_es", "per_wte", (62, 3, 62 / 3), (60, 3, 20))]
+
+    assert analyse(rows).leaks == []
+
+
+def test_a_median_ending_in_half_says_the_count_is_even():
+    # 6 records published as 5 (5-7): a median of 12.5 days means an even count, so 6.
+    rows = [row("P1", "days_to_first_employer_contact", "median_days", (None, 6, 12.5), (None, 5, 12.5))]
+
+    assert [(leak.column, leak.true_value) for leak in analyse(rows).exact_counts] == [("denominator", 6)]
+
+    rows = [row("P1", "days_to_first_employer_contact", "median_days", (None, 6, 12.5), (None, 5, 13))]
+
+    assert analyse(rows).leaks == []
+
+
+def test_a_relation_that_does_not_hold_exactly_is_never_credited_to_the_attacker():
+    # active_caseload is at the period end: a quarter is not the sum of its months.
+    months = [
+        ("month", dt.date(2024, 7, 1), dt.date(2024, 7, 31), 7, 5),
+        ("month", dt.date(2024, 8, 1), dt.date(2024, 8, 31), 5, 5),
+        ("month", dt.date(2024, 9, 1), dt.date(2024, 9, 30), 3, None),
+    ]
+    rows = [
+        row(
+            "P1",
+            "active_caseload",
+            "count",
+            (n, None, n),
+            (p, None, p),
+            suppressed=p is None,
+            period=(t, s, e),
+        )
+        for t, s, e, n, p in months
+    ]
+    rows.append(row("P1", "active_caseload", "count", (3, None, 3), (None, None, None), suppressed=True))
+
+    report = analyse(rows, org_parents={})
+
+    assert report.relations == {}
+    assert report.leaks == []
+
+
+def test_a_generic_hierarchy_provider_icb_england_is_checked_at_every_level():
+    # ICB Q1 = P1 + P2, ICB Q2 = P3, England = Q1 + Q2. Q1's 8 is published as 10 (8-12)
+    # over two hidden providers (0-4 each): both must be 4. Only the ICB level shows it:
+    # England (18, published 20) minus P3 (10) leaves P1 + P2 anywhere from 4 to 8.
+    rows = [
+        row("ENG", "job_starts", "count", (18, None, 18), (20, None, 20)),
+        row("Q1", "job_starts", "count", (8, None, 8), (10, None, 10)),
+        row("Q2", "job_starts", "count", (10, None, 10), (10, None, 10)),
+        row("P1", "job_starts", "count", (4, None, 4), (None, None, None), suppressed=True),
+        row("P2", "job_starts", "count", (4, None, 4), (None, None, None), suppressed=True),
+        row("P3", "job_starts", "count", (10, None, 10), (10, None, 10)),
+    ]
+    for r in rows:
+        r["org_level"] = {"ENG": "england", "Q1": "icb", "Q2": "icb"}.get(r["org_code"], "provider")
+
+    report = analyse(rows, org_parents={"Q1": "ENG", "Q2": "ENG", "P1": "Q1", "P2": "Q1", "P3": "Q2"})
+
+    assert report.relations == {"organisations": 3}
+    assert sorted((leak.key[0], leak.true_value) for leak in report.suppressed_recovered) == [
+        ("P1", 4),
+        ("P2", 4),
+    ]
+
+    flat = [r for r in rows if r["org_level"] != "icb"]
+    assert analyse(flat, org_parents={"P1": "ENG", "P2": "ENG", "P3": "ENG"}).suppressed_recovered == []
+    with pytest.raises(ValueError, match="org_parents"):
+        analyse(rows)  # a level the default hierarchy does not know is refused, not skipped
