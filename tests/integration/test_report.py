@@ -449,3 +449,29 @@ def test_report_command_builds_the_pages(published: Path, tmp_path: Path, capsys
     assert args.func(args) == 0
     assert (tmp_path / "site" / "index.html").exists() and (tmp_path / "site" / "england.html").exists()
     assert "index.html" in capsys.readouterr().out
+
+
+def test_untrusted_text_in_the_public_tables_is_escaped_on_every_page(published: Path, tmp_path: Path):
+    """Names, labels and breakdown values reach the pages as text, never as markup: a
+    provider name, a KPI name and breakdown values holding HTML (as a hostile public
+    file or seed edit could) come out escaped on every page, the index included."""
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
+    db = tmp_path / "public.duckdb"
+    shutil.copy(published, db)
+    con = duckdb.connect(str(db))
+    con.execute("update dim_providers set provider_name = provider_name || ?", [hostile])
+    con.execute("update dim_kpis set kpi_name = kpi_name || ?", [hostile])
+    con.execute(
+        "update fct_kpi_scorecard_public set breakdown_value = breakdown_value || ? where breakdown_type is not null",
+        [hostile],
+    )
+    con.close()
+    pages = build_reports(db, tmp_path / "hostile")
+    assert len(pages) > 2
+    escaped = html.escape("<script>alert(1)</script>", quote=False)
+    for page in pages:
+        text = page.read_text().lower()
+        assert "<script" not in text and "<img" not in text, page.name
+    # The text is shown (escaped), not dropped: the provider and KPI names carry it.
+    assert escaped in (tmp_path / "hostile" / "index.html").read_text()
+    assert escaped in (tmp_path / "hostile" / "england.html").read_text()
