@@ -54,6 +54,7 @@ final as (
         cast(catalogue.is_rate as {{ dbt.type_boolean() }}) as is_rate,
         cast(catalogue.model as {{ dbt.type_string() }}) as model,
         cast(catalogue.report_panel as {{ dbt.type_string() }}) as report_panel,
+        cast(catalogue.public_value as {{ dbt.type_string() }}) as public_value,
         cast(default_targets.target_min as {{ dbt.type_numeric() }}) as target_min,
         cast(default_targets.target_max as {{ dbt.type_numeric() }}) as target_max,
         cast(default_targets.target_source as {{ dbt.type_string() }}) as target_source

@@ -11,8 +11,8 @@
        rate and ratio (numerator, denominator), per_wte (numerator; the denominator is
        WTE), mean, median_days and gbp (denominator: the records behind the figure),
        score and wte (none)). A KPI missing from the registry counts as neither (the
-       relationships test on kpi_code fails). The unit then says how a derived
-       figure is worked from the rounded counts (step 4).
+       relationships test on kpi_code fails). The registry's public_value then says
+       how the value is worked from the rounded counts (step 4).
     2. int_public_rows, int_public_hidden_pass_0: primary suppression: a row is hidden
        when any of its counts is from 0 to 4.
     3. int_public_groups, int_public_hidden_pass_1 to _8: secondary suppression: a
@@ -68,7 +68,7 @@ final as (
             when is_suppressed then null
             when is_numerator_a_count then {{ suppress_count('numerator') }}
             -- The sum behind a mean: with the mean it would give the count back.
-            when unit = 'mean' then null
+            when public_value = 'mean_without_sum' then null
             else numerator
         end as numerator,
         case
@@ -79,23 +79,24 @@ final as (
         cast(
             case
                 when is_suppressed then null
-                when is_value_a_count then {{ suppress_count('value') }}
+                -- How the value is worked from the published counts: the registry's
+                -- public_value (dim_kpis).
+                when public_value = 'rounded_count' then {{ suppress_count('value') }}
                 -- A count over a count (a rate or ratio) from the rounded counts, so the
                 -- exact counts cannot be worked back from an exact rate beside them.
-                when is_numerator_a_count and is_denominator_a_count
-                    and {{ suppress_count('denominator') }} > 0
+                when public_value = 'rounded_ratio' and {{ suppress_count('denominator') }} > 0
                     then {{ suppress_count('numerator') }} / {{ suppress_count('denominator') }}
-                when is_numerator_a_count and is_denominator_a_count then null
+                when public_value = 'rounded_ratio' then null
                 -- Per WTE: the rounded count over the published WTE.
-                when unit = 'per_wte' and denominator > 0
+                when public_value = 'rounded_count_per_wte' and denominator > 0
                     then {{ suppress_count('numerator') }} / denominator
-                when unit = 'per_wte' then null
+                when public_value = 'rounded_count_per_wte' then null
                 -- A cost per outcome: the published cost over the rounded count.
-                when unit = 'gbp' and {{ suppress_count('denominator') }} > 0
+                when public_value = 'cost_per_rounded_count' and {{ suppress_count('denominator') }} > 0
                     then numerator / {{ suppress_count('denominator') }}
-                when unit = 'gbp' then null
-                when unit = 'mean' then round(value, 1)
-                when unit = 'median_days' then round(value, 0)
+                when public_value = 'cost_per_rounded_count' then null
+                when public_value = 'mean_without_sum' then round(value, 1)
+                when public_value = 'median_whole_days' then round(value, 0)
                 else value
             end as {{ dbt.type_numeric() }}
         ) as value,

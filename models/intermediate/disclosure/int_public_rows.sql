@@ -23,6 +23,7 @@ counts_classified as (
     select
         scorecard.*,
         kpis.unit,
+        kpis.public_value,
         coalesce(kpis.is_numerator_a_count, false) as is_numerator_a_count,
         coalesce(kpis.is_denominator_a_count, false) as is_denominator_a_count,
         coalesce(kpis.is_value_a_count, false) as is_value_a_count
