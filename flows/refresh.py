@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 
-from ipskpi import history
+from ipskpi import docs_cache, history
 from ipskpi.audit import AuditResult, run_audit
 from ipskpi.config import WarehouseLayout, duckdb_settings
 from ipskpi.dbt_runner import DbtResult, run_dbt
@@ -115,12 +115,18 @@ def build_marts(layout: WarehouseLayout, run_id: str, start: BuildStart | None =
 
 
 @task(name="dbt-docs")
-def generate_dbt_docs(layout: WarehouseLayout, run_id: str) -> Path:
+def generate_dbt_docs(layout: WarehouseLayout, run_id: str) -> tuple[Path, str | None]:
     """dbt docs generate --static (one self-contained HTML file) beside the run's build artefacts.
 
+    Reused instead, with the run id it came from, when the project and the tables and
+    columns it describes are those of the docs kept in state/docs (ipskpi.docs_cache).
     The build's run_results.json is kept: docs generate would overwrite it.
     """
     target = layout.run_dir(run_id) / "dbt_target"
+    fingerprint = docs_cache.docs_fingerprint(layout, run_id)
+    reused_from = docs_cache.restore(layout, fingerprint, target)
+    if reused_from is not None:
+        return target / "static_index.html", reused_from
     run_results = target / "run_results.json"
     kept = run_results.read_bytes() if run_results.exists() else None
     try:
@@ -136,7 +142,8 @@ def generate_dbt_docs(layout: WarehouseLayout, run_id: str) -> Path:
     static = target / "static_index.html"
     if not result.ok or not static.exists():
         raise RuntimeError(f"dbt docs generate failed: {result.log_tail[-500:]}")
-    return static
+    docs_cache.store(layout, fingerprint, target, run_id)
+    return static, None
 
 
 @task(name="audit-marts")
@@ -229,7 +236,12 @@ def nightly_refresh(landing: str, warehouse: str, full_refresh: bool = False) ->
             started = time.perf_counter()
             docs_static: Path | None = None
             try:
-                docs_static = generate_dbt_docs(layout, run_id)
+                docs_static, reused_from = generate_dbt_docs(layout, run_id)
+                if reused_from is not None:
+                    summary.notes.append(
+                        f"dbt docs reused from run {reused_from}: the project and the tables and "
+                        "columns they describe are unchanged"
+                    )
             except Exception as exc:  # documentation must never block publishing
                 summary.notes.append(f"dbt docs could not be generated: {exc}")
             summary.seconds["dbt docs"] = time.perf_counter() - started

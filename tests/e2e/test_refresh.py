@@ -138,6 +138,12 @@ def test_warning_only_night_publishes_and_reports_the_warning(published_warehous
     ).fetchone()[0]
     assert warned >= 1
     assert generations(WarehouseLayout(warehouse))
+    # Same project, same tables and columns: the docs are copied, not regenerated.
+    assert "dbt docs reused from run " in result.stdout
+    layout = WarehouseLayout(warehouse)
+    kept = (layout.state_dir / "docs" / "static_index.html").read_bytes()
+    assert (layout.restricted_dir / "docs" / "index.html").read_bytes() == kept
+    assert (layout.public_dir / "docs" / "index.html").exists()
 
 
 def test_second_refresh_on_the_same_warehouse_refuses_while_one_runs(published_warehouse, prefect_server):
