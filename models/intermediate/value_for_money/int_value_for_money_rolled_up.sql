@@ -54,7 +54,7 @@ england_wte_by_month as (
         month_start_date,
         sum(es_wte) as es_wte
     from es_wte_by_month
-    group by month_start_date
+    group by 1, 2
 ),
 
 wte_by_month as (
@@ -71,7 +71,7 @@ mean_wte_by_year as (
     from wte_by_month
     inner join financial_years
         on wte_by_month.month_start_date between financial_years.period_start and financial_years.period_effective_end
-    group by wte_by_month.org_code, financial_years.period_start
+    group by 1, 2
 ),
 
 counts_and_rates as (
@@ -143,7 +143,7 @@ england_costs as (
         sum(contract_value_gbp) as contract_value_gbp,
         sum(job_outcomes) as job_outcomes
     from provider_costs
-    group by period_type, period_start, period_end
+    group by 1, 2, 3, 4, 5
 ),
 
 costs_unioned as (
