@@ -4,9 +4,10 @@
     Steps:
     1. Unpivot the eight SCMH section A items (comprehensive_range, multi_agency_forum and
        the six primary-care employment-support criteria) to one row per item:
-       numerator 1 when the answer is Y (met), denominator 1 when it is Y or N (known).
-       U (unknown) and a blank answer stay visible here (observation_status) but count in
-       neither, so the rate is over known answers.
+       numerator 1 when the item is met (staging's boolean is_<item>_met: answer Y),
+       denominator 1 when it is known (Y or N). U (unknown) and a blank answer (null
+       boolean) stay visible here (observation_status, the answer as returned) but count
+       in neither, so the rate is over known answers.
     2. nhs_recruits_declaring_mh_rate: new recruits to the local NHS mental health trust
        declaring a mental health condition / new recruits; a figure not returned stays null
        (is_suppressed), never 0.
@@ -36,7 +37,8 @@ unpivot_items as (
         la_code,
         source_file,
         '{{ item }}' as checklist_item,
-        {{ item }} as answer
+        {{ item }} as answer,
+        is_{{ item }}_met as is_met
     from commissioning
     {%- if not loop.last %}
     union all
@@ -51,11 +53,11 @@ score_items as (
         'commissioning_checklist_met_rate' as kpi_code,
         checklist_item,
         checklist_item as source_variable,
-        case when answer = 'Y' then 1 else 0 end as numerator,
-        case when answer in ('Y', 'N') then 1 else 0 end as denominator,
+        case when is_met then 1 else 0 end as numerator,
+        case when is_met is not null then 1 else 0 end as denominator,
         case
-            when answer = 'Y' then 1
-            when answer = 'N' then 0
+            when is_met then 1
+            when not is_met then 0
         end as value,
         coalesce(answer, 'blank') as observation_status,
         false as is_suppressed,

@@ -87,7 +87,7 @@ sum_answers_by_trust as (
         max(respondent_count) as respondent_count,
         max(question_number) as question_number,
         max(answers_counted) as answers_counted,
-        max(case when is_break_in_trend = 'Y' then 1 else 0 end) as is_break_year,
+        max(case when is_break_in_trend then 1 else 0 end) as is_break_year,
         case
             when count(answer_percent) = count(*) then sum(answer_percent) / 100
         end as share,

@@ -9,7 +9,7 @@
        start; second and third jobs count): job_starts with the hours_band (lt_5 < 5 h,
        5_16 5-16 h, gt_16 > 16 h) and contract_type breakdowns; temporary_job_rate
        (temporary / job starts); avg_hours_per_week (mean over job starts with known
-       hours); self_employment and self_employed_hmrc_rate (hmrc_registered = 'Y' among
+       hours); self_employment and self_employed_hmrc_rate (is_hmrc_registered among
        self-employment starts); below_minimum_wage_rate (pay below the adult minimum
        wage in force on start_date / job starts with known pay).
     2. people_into_work: a referral once, on its first new job's start_date.
@@ -171,7 +171,7 @@ union_events as (
         null as breakdown_type,
         null as breakdown_value,
         start_date as event_date,
-        case when hmrc_registered = 'Y' then 1 else 0 end as numerator,
+        case when is_hmrc_registered then 1 else 0 end as numerator,
         1 as denominator
     from jobs
     where contract_type = 'self_employed'

@@ -1,8 +1,9 @@
 /*
     Every counted job with the flags the outcome KPIs need (kpi-catalogue.md).
     Steps:
-    1. A qualifying job has worked_4_hours = 'Y'; a new job is a qualifying job with
-       is_retained_job = 'N' (a retained job is never a job start).
+    1. A qualifying job has has_worked_4_hours (staging's boolean of worked_4_hours);
+       a new job is a qualifying job that is not is_retained (a retained job is never
+       a job start).
     2. The adult national minimum wage in force on the job's start_date: the
        ref_national_minimum_wage row with the latest effective_from on or before it
        (a rate applies from its effective_from until the day before the next one).
@@ -30,9 +31,9 @@ flag_new_jobs as (
         hours_per_week,
         contract_type,
         hourly_pay_gbp,
-        hmrc_registered,
-        worked_4_hours = 'Y' as is_qualifying_job,
-        worked_4_hours = 'Y' and is_retained_job = 'N' as is_new_job
+        is_hmrc_registered,
+        has_worked_4_hours as is_qualifying_job,
+        has_worked_4_hours and not is_retained as is_new_job
     from jobs
 ),
 

@@ -6,8 +6,8 @@
        acceptance_rate, not accepted by reason, share from secondary care.
     2. referrals_engaged dated by vocational_profile_date (accepted and engaged).
     3. The intake profile of accepted referrals (one row per breakdown category;
-       fct_intake turns the counts into shares of accepted referrals) and the
-       over-known rates, where unknown answers leave the denominator.
+       int_intake_kpis_rolled_up turns the counts into shares of accepted referrals)
+       and the over-known rates, where unknown answers leave the denominator.
 */
 {%- set profile_breakdowns = [
     'age_band', 'gender', 'ethnic_group', 'highest_qualification',

@@ -3,7 +3,8 @@
     racial equality), by ethnic group and by gender.
     Steps:
     1. equality_accepted_share: each accepted referral, dated by referral_date, in its
-       group (numerator) over all accepted referrals (denominator added in fct_equality).
+       group (numerator) over all accepted referrals (denominator added in
+       int_equality_kpis_rolled_up).
     2. equality_engagement_rate: accepted referrals received in the period in the
        group (denominator) and those of them that engaged (numerator), both dated by
        referral_date so numerator and denominator are the same cohort.

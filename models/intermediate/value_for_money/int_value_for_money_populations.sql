@@ -5,8 +5,8 @@
     1. job_outcomes: job outcomes (int_job_outcomes_listed) dated in the period.
     2. job_outcome_rate: those outcomes (numerator) over referrals accepted and open
        on some day of the period (denominator).
-    3. Financial year only, numerators of the per-WTE ratios (fct_value_for_money
-       divides by the mean monthly ES WTE): active clients (engaged referrals open on
+    3. Financial year only, numerators of the per-WTE ratios
+       (int_value_for_money_rolled_up divides by the mean monthly ES WTE): active clients (engaged referrals open on
        some day of the year, engaged by its end), job starts (new jobs) and new
        referrals received in the year.
     4. carried_over (financial year only): referrals received before the year started

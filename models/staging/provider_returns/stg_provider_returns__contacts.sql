@@ -14,6 +14,7 @@ renamed as (
         contact_type,
         employment_specialist_id,
         competitive_job,
+        {{ yn_to_boolean('competitive_job') }} as is_competitive_job,
         {{ lineage_columns() }}
     from source
 )
