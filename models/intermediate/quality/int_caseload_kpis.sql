@@ -18,7 +18,10 @@
     6. caseload_per_es = active_caseload / es_wte; employer_contacts_per_es_week =
        employer contacts / (es_wte x days / 7). Both are null when es_wte is 0 or
        missing.
-    7. days_to_first_employer_contact: the median gap over the referrals whose first
+    7. retention_share_of_caseload: the active caseload members employed at referral
+       (is_employed_at_referral) over the active caseload; null when the caseload is 0.
+       IPSG target: at most 15%.
+    8. days_to_first_employer_contact: the median gap over the referrals whose first
        face-to-face competitive employer contact falls in the period (a provider's
        only in its scaffold periods), denominator the number of those referrals;
        England's median is taken over all England's referrals, never from provider
@@ -70,7 +73,8 @@ count_active_caseload as (
     select
         provider_code as org_code,
         period_end_date,
-        count(*) as active_caseload
+        count(*) as active_caseload,
+        sum(case when is_employed_at_referral then 1 else 0 end) as employed_at_referral
     from active_caseload
     group by
         provider_code,
@@ -110,6 +114,7 @@ measure_providers as (
         date_scaffold.period_end,
         date_scaffold.days_counted,
         coalesce(count_active_caseload.active_caseload, 0) as active_caseload,
+        coalesce(count_active_caseload.employed_at_referral, 0) as employed_at_referral,
         coalesce(select_es_wte.es_wte, 0) as es_wte,
         coalesce(count_employer_contacts.employer_contacts, 0) as employer_contacts
     from date_scaffold
@@ -135,6 +140,7 @@ measure_england as (
         date_scaffold.period_end,
         date_scaffold.days_counted,
         coalesce(sum(measure_providers.active_caseload), 0) as active_caseload,
+        coalesce(sum(measure_providers.employed_at_referral), 0) as employed_at_referral,
         coalesce(sum(measure_providers.es_wte), 0) as es_wte,
         coalesce(sum(measure_providers.employer_contacts), 0) as employer_contacts
     from date_scaffold
@@ -267,6 +273,21 @@ kpis_unioned as (
         case
             when es_wte = 0 then null
             else cast(employer_contacts as {{ dbt.type_numeric() }}) * 7 / (es_wte * days_counted)
+        end as value
+    from measure_organisations
+    union all
+    select
+        org_code,
+        org_level,
+        period_type,
+        period_start,
+        period_end,
+        'retention_share_of_caseload' as kpi_code,
+        cast(employed_at_referral as {{ dbt.type_numeric() }}) as numerator,
+        cast(active_caseload as {{ dbt.type_numeric() }}) as denominator,
+        case
+            when active_caseload = 0 then null
+            else cast(employed_at_referral as {{ dbt.type_numeric() }}) / active_caseload
         end as value
     from measure_organisations
     union all
