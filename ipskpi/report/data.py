@@ -7,6 +7,7 @@ may read the public marts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
@@ -66,6 +67,7 @@ class Kpi:
     target_source: str
     higher_is_better: str | None
     catalogued: bool = True
+    report_panel: str = ""  # the registry's panel id (dim_kpis.report_panel); empty: scorecard table only
 
     @property
     def definition(self) -> str:
@@ -157,6 +159,7 @@ class PublishedData:
                 target_max=_float(row.get("target_max")),
                 target_source=_none(row.get("target_source")) or "",  # type: ignore[arg-type]
                 higher_is_better=_none(row.get("higher_is_better")),  # type: ignore[arg-type]
+                report_panel=_none(row.get("report_panel")) or "",  # type: ignore[arg-type]
             )
         self._cells: dict[Key, Cell] = {}
         self._by_kpi_org: dict[tuple[str, str], list[Cell]] = {}
@@ -220,6 +223,13 @@ class PublishedData:
     @property
     def catalogue(self) -> list[Kpi]:
         return list(self._kpis.values())
+
+    def panel_kpis(self, panel_id: str, first: Sequence[str] = ()) -> list[str]:
+        """The KPIs a report panel shows: ``first`` (those the panel lays out itself, in its
+        order), then every other KPI the registry places in the panel (dim_kpis.report_panel)
+        by code, so a KPI the registry adds to the panel is shown without the panel changing."""
+        placed = sorted(k.kpi_code for k in self._kpis.values() if k.report_panel == panel_id)
+        return [*first, *(c for c in placed if c not in first)]
 
     def has_kpi(self, kpi_code: str, org_code: str | None = None) -> bool:
         """Whether the scorecard has any row for the KPI (for one organisation, if given)."""

@@ -1,288 +1,40 @@
 /*
     Section C caseload and employer-engagement KPIs (kpi-catalogue.md, "C - quality
     and fidelity") for every provider and England, per month, quarter and financial
-    year, in the scorecard shape of kpi_rollup.
-    Steps:
-    1. Date the scaffold (int_provider_periods): each period's effective end d (the
-       period end, or the as-of date while the period is not complete), the days from
-       the period start to d, and the month d falls in (the period's last month).
-    2. active_caseload: referrals in int_active_caseload_at_period_end on d, counted
-       per provider; England's is the sum over the providers in its scaffold period.
-    3. es_wte: wte of employment specialists in the period's last month, per provider
-       and summed over those providers for England.
-    4. caseload_per_es = active_caseload / es_wte; employer_contacts_per_es_week =
-       employer_face_to_face contacts in the period / (es_wte x days / 7). Both are
-       null when es_wte is 0 or missing.
-    5. days_to_first_employer_contact: the median gap over the referrals whose first
-       face-to-face competitive employer contact falls in the period; England's median
-       is taken over all England's referrals, never from provider medians.
-    6. Headline counts are zero-filled over the scaffold; add the rolled-up dated
-       events (first_employer_contact_30d_rate, time_to_first_job,
+    year, shaped into the scorecard's columns. Each KPI's rule is in one intermediate
+    model, the one the registry's model column names:
+    1. int_caseload_kpis: KPIs that are not sums of dated events (active_caseload,
+       es_wte, caseload_per_es, employer_contacts_per_es_week,
+       days_to_first_employer_contact).
+    2. int_caseload_kpis_rolled_up: the dated events of int_caseload_kpi_events
+       rolled up by kpi_rollup (first_employer_contact_30d_rate, time_to_first_job,
        closed_not_in_work).
+    One row per organisation per period per KPI per breakdown.
 */
 with
 
-scaffold as (
-    select * from {{ ref('int_provider_periods') }}
+caseload_kpis as (
+    select * from {{ ref('int_caseload_kpis') }}
 ),
 
-periods as (
-    select * from {{ ref('int_periods') }}
-),
-
-active_caseload as (
-    select * from {{ ref('int_active_caseload_at_period_end') }}
-),
-
-es_wte_by_month as (
-    select * from {{ ref('int_es_wte_by_month') }}
-),
-
-first_employer_contacts as (
-    select * from {{ ref('int_first_employer_contacts') }}
-),
-
-rolled_up_events as (
+dated_event_kpis as (
     select * from {{ ref('int_caseload_kpis_rolled_up') }}
 ),
 
-date_scaffold as (
-    select
-        scaffold.org_code,
-        scaffold.org_level,
-        scaffold.period_type,
-        scaffold.period_start,
-        scaffold.period_end,
-        periods.period_effective_end,
-        {{ dbt.datediff('periods.period_start', 'periods.period_effective_end', 'day') }} + 1 as days_counted,
-        cast({{ dbt.date_trunc('month', 'periods.period_effective_end') }} as date) as last_month_start_date
-    from scaffold
-    inner join periods
-        on scaffold.period_type = periods.period_type
-        and scaffold.period_start = periods.period_start
-),
-
-count_active_caseload as (
-    select
-        provider_code as org_code,
-        period_end_date,
-        count(*) as active_caseload
-    from active_caseload
-    group by
-        provider_code,
-        period_end_date
-),
-
-sum_es_wte as (
-    select
-        provider_code as org_code,
-        month_start_date,
-        es_wte
-    from es_wte_by_month
-),
-
-select_employer_contact_counts as (
-    select
-        org_code,
-        period_type,
-        period_start,
-        numerator as employer_contacts
-    from rolled_up_events
-    where kpi_code = 'employer_contacts_per_es_week'
-        and breakdown_type is null
-),
-
-measure_providers as (
-    select
-        date_scaffold.org_code,
-        date_scaffold.org_level,
-        date_scaffold.period_type,
-        date_scaffold.period_start,
-        date_scaffold.period_end,
-        date_scaffold.days_counted,
-        coalesce(count_active_caseload.active_caseload, 0) as active_caseload,
-        coalesce(sum_es_wte.es_wte, 0) as es_wte,
-        coalesce(select_employer_contact_counts.employer_contacts, 0) as employer_contacts
-    from date_scaffold
-    left join count_active_caseload
-        on date_scaffold.org_code = count_active_caseload.org_code
-        and date_scaffold.period_effective_end = count_active_caseload.period_end_date
-    left join sum_es_wte
-        on date_scaffold.org_code = sum_es_wte.org_code
-        and date_scaffold.last_month_start_date = sum_es_wte.month_start_date
-    left join select_employer_contact_counts
-        on date_scaffold.org_code = select_employer_contact_counts.org_code
-        and date_scaffold.period_type = select_employer_contact_counts.period_type
-        and date_scaffold.period_start = select_employer_contact_counts.period_start
-    where date_scaffold.org_level = 'provider'
-),
-
-measure_england as (
-    select
-        date_scaffold.org_code,
-        date_scaffold.org_level,
-        date_scaffold.period_type,
-        date_scaffold.period_start,
-        date_scaffold.period_end,
-        date_scaffold.days_counted,
-        coalesce(sum(measure_providers.active_caseload), 0) as active_caseload,
-        coalesce(sum(measure_providers.es_wte), 0) as es_wte,
-        coalesce(sum(measure_providers.employer_contacts), 0) as employer_contacts
-    from date_scaffold
-    left join measure_providers
-        on date_scaffold.period_type = measure_providers.period_type
-        and date_scaffold.period_start = measure_providers.period_start
-    where date_scaffold.org_level = 'england'
-    group by
-        date_scaffold.org_code,
-        date_scaffold.org_level,
-        date_scaffold.period_type,
-        date_scaffold.period_start,
-        date_scaffold.period_end,
-        date_scaffold.days_counted
-),
-
-measure_point_in_time as (
-    select * from measure_providers
-    union all
-    select * from measure_england
-),
-
-
-place_first_contacts_in_periods as (
-    select
-        first_employer_contacts.provider_code,
-        periods.period_type,
-        periods.period_start,
-        first_employer_contacts.days_to_first_employer_contact
-    from first_employer_contacts
-    inner join periods
-        on first_employer_contacts.first_employer_contact_date
-        between periods.period_start and periods.period_end
-    -- only in the provider's scaffold periods, as England's median is taken over the same referrals
-    inner join scaffold
-        on first_employer_contacts.provider_code = scaffold.org_code
-        and periods.period_type = scaffold.period_type
-        and periods.period_start = scaffold.period_start
-),
-
-take_median_days as (
-    select
-        provider_code as org_code,
-        period_type,
-        period_start,
-        count(*) as referrals_counted,
-        {{ median('days_to_first_employer_contact') }} as median_days
-    from place_first_contacts_in_periods
-    group by
-        provider_code,
-        period_type,
-        period_start
-    union all
-    select
-        'ENG' as org_code,
-        period_type,
-        period_start,
-        count(*) as referrals_counted,
-        {{ median('days_to_first_employer_contact') }} as median_days
-    from place_first_contacts_in_periods
-    group by
-        period_type,
-        period_start
-),
-
-fill_median_days as (
-    select
-        date_scaffold.org_code,
-        date_scaffold.org_level,
-        date_scaffold.period_type,
-        date_scaffold.period_start,
-        date_scaffold.period_end,
-        coalesce(take_median_days.referrals_counted, 0) as referrals_counted,
-        take_median_days.median_days
-    from date_scaffold
-    left join take_median_days
-        on date_scaffold.org_code = take_median_days.org_code
-        and date_scaffold.period_type = take_median_days.period_type
-        and date_scaffold.period_start = take_median_days.period_start
-),
-
-kpis_unioned as (
+union_kpis as (
     select
         org_code,
         org_level,
         period_type,
         period_start,
         period_end,
-        'active_caseload' as kpi_code,
-        cast(null as {{ dbt.type_string() }}) as breakdown_type,
-        cast(null as {{ dbt.type_string() }}) as breakdown_value,
-        cast(active_caseload as {{ dbt.type_numeric() }}) as numerator,
-        cast(null as {{ dbt.type_numeric() }}) as denominator,
-        cast(active_caseload as {{ dbt.type_numeric() }}) as value
-    from measure_point_in_time
-    union all
-    select
-        org_code,
-        org_level,
-        period_type,
-        period_start,
-        period_end,
-        'es_wte' as kpi_code,
-        cast(null as {{ dbt.type_string() }}) as breakdown_type,
-        cast(null as {{ dbt.type_string() }}) as breakdown_value,
-        cast(es_wte as {{ dbt.type_numeric() }}) as numerator,
-        cast(null as {{ dbt.type_numeric() }}) as denominator,
-        cast(es_wte as {{ dbt.type_numeric() }}) as value
-    from measure_point_in_time
-    union all
-    select
-        org_code,
-        org_level,
-        period_type,
-        period_start,
-        period_end,
-        'caseload_per_es' as kpi_code,
-        cast(null as {{ dbt.type_string() }}) as breakdown_type,
-        cast(null as {{ dbt.type_string() }}) as breakdown_value,
-        cast(active_caseload as {{ dbt.type_numeric() }}) as numerator,
-        cast(es_wte as {{ dbt.type_numeric() }}) as denominator,
-        case
-            when es_wte = 0 then null
-            else cast(active_caseload as {{ dbt.type_numeric() }}) / es_wte
-        end as value
-    from measure_point_in_time
-    union all
-    select
-        org_code,
-        org_level,
-        period_type,
-        period_start,
-        period_end,
-        'employer_contacts_per_es_week' as kpi_code,
-        cast(null as {{ dbt.type_string() }}) as breakdown_type,
-        cast(null as {{ dbt.type_string() }}) as breakdown_value,
-        cast(employer_contacts as {{ dbt.type_numeric() }}) as numerator,
-        cast(es_wte * days_counted / 7 as {{ dbt.type_numeric() }}) as denominator,
-        case
-            when es_wte = 0 then null
-            else cast(employer_contacts as {{ dbt.type_numeric() }}) * 7 / (es_wte * days_counted)
-        end as value
-    from measure_point_in_time
-    union all
-    select
-        org_code,
-        org_level,
-        period_type,
-        period_start,
-        period_end,
-        'days_to_first_employer_contact' as kpi_code,
-        cast(null as {{ dbt.type_string() }}) as breakdown_type,
-        cast(null as {{ dbt.type_string() }}) as breakdown_value,
-        cast(null as {{ dbt.type_numeric() }}) as numerator,
-        cast(referrals_counted as {{ dbt.type_numeric() }}) as denominator,
-        cast(median_days as {{ dbt.type_numeric() }}) as value
-    from fill_median_days
+        kpi_code,
+        breakdown_type,
+        breakdown_value,
+        numerator,
+        denominator,
+        value
+    from caseload_kpis
     union all
     select
         org_code,
@@ -296,14 +48,13 @@ kpis_unioned as (
         numerator,
         denominator,
         value
-    from rolled_up_events
-    where kpi_code <> 'employer_contacts_per_es_week'
+    from dated_event_kpis
 ),
 
 final as (
     select
         {{ scorecard_columns() }}
-    from kpis_unioned
+    from union_kpis
 )
 
 select * from final

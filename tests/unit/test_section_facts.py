@@ -69,18 +69,12 @@ def test_the_scorecard_unions_section_facts_by_column_name():
     assert "scorecard_column_names()" in unioned
 
 
-# Section facts whose KPI rules are still being moved into intermediate models (issue 14).
-STILL_COMPUTING_KPIS = {"fct_caseload", "fct_fidelity_reviews"}
-
-
 def test_section_facts_name_no_kpi_code():
     """A section fact only shapes rows: each KPI's figures come from the one intermediate
     model holding its rule, so no KPI code is written in a fact's SQL."""
     with (ROOT / "seeds" / "kpi_catalogue.csv").open(newline="") as handle:
         codes = [row["kpi_code"] for row in csv.DictReader(handle)]
     for name in section_facts():
-        if name in STILL_COMPUTING_KPIS:
-            continue
         sql = (MARTS / f"{name}.sql").read_text()
         written = [code for code in codes if re.search(rf"'{re.escape(code)}'", sql)]
         assert not written, f"{name} writes KPI codes {written}: move their rule to an intermediate model"

@@ -32,7 +32,8 @@ from ipskpi.report.panels.common import (
 def caseload_panel(ctx: PageContext) -> Panel:
     data = ctx.data
     panel_id = "caseload"
-    codes = ("active_caseload", "es_wte", "caseload_per_es")
+    # The registry's other caseload KPIs (dim_kpis.report_panel) join the table by themselves.
+    codes = data.panel_kpis(panel_id, first=("active_caseload", "es_wte", "caseload_per_es"))
     blocks: list[Block] = [
         kpi_values_table(ctx, panel_id, codes, "Caseload at the end of each financial year")
     ]

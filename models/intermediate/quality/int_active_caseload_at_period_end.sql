@@ -11,6 +11,8 @@
     3. Keep those with at least one client contact (client_face_to_face or
        client_remote) in the 28 days ending on d: contact_date between d - 27 and d
        (d - 27 is the 28th day of the window; d - 28 is outside it).
+    4. Carry the member's profile at referral (is_employed_at_referral), so a KPI over
+       the caseload (int_caseload_kpis) reads it without joining referrals again.
 */
 with
 
@@ -36,6 +38,7 @@ select_open_engaged_referrals as (
     select
         referrals.provider_code,
         referrals.referral_id,
+        referrals.is_employed_at_referral,
         list_period_end_dates.period_end_date
     from referrals
     inner join list_period_end_dates
@@ -62,6 +65,7 @@ keep_contacted_in_28_days as (
         select_open_engaged_referrals.provider_code,
         select_open_engaged_referrals.referral_id,
         select_open_engaged_referrals.period_end_date,
+        select_open_engaged_referrals.is_employed_at_referral,
         max(filter_client_contacts.contact_date) as last_client_contact_date,
         count(*) as client_contacts_in_window
     from select_open_engaged_referrals
@@ -74,7 +78,8 @@ keep_contacted_in_28_days as (
     group by
         select_open_engaged_referrals.provider_code,
         select_open_engaged_referrals.referral_id,
-        select_open_engaged_referrals.period_end_date
+        select_open_engaged_referrals.period_end_date,
+        select_open_engaged_referrals.is_employed_at_referral
 ),
 
 final as (
@@ -83,7 +88,8 @@ final as (
         referral_id,
         period_end_date,
         cast(last_client_contact_date as date) as last_client_contact_date,
-        cast(client_contacts_in_window as integer) as client_contacts_in_window
+        cast(client_contacts_in_window as integer) as client_contacts_in_window,
+        is_employed_at_referral
     from keep_contacted_in_28_days
 )
 

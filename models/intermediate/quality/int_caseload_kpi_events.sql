@@ -1,20 +1,16 @@
 /*
     Section C dated events (kpi-catalogue.md, "C - quality and fidelity"): one row per
     record per KPI and breakdown it counts towards, dated by the day that puts it in a
-    period, for kpi_rollup. record_id is the referral (or, for employer contacts, the
-    contact) the event comes from.
+    period, for kpi_rollup. record_id is the referral the event comes from.
     Steps:
     1. first_employer_contact_30d_rate: each engaged referral once, dated by its first
        face-to-face competitive employer contact; numerator 1 when the gap from the
        vocational profile is 30 days or fewer, denominator 1.
-    2. employer_contacts_per_es_week: each employer_face_to_face contact (competitive or
-       not), dated by contact_date. Only the numerator: the denominator
-       (es_wte x days in period / 7) is not an event sum and is set in fct_caseload.
-    3. time_to_first_job: each person into work (a referral's first new job,
+    2. time_to_first_job: each person into work (a referral's first new job,
        int_jobs_classified.is_first_new_job), dated by that job's start_date, banded by
        days from vocational_profile_date: 0_6m (<= 182), 6_12m (183-365),
        12m_plus (> 365); unknown when there is no vocational profile date.
-    4. closed_not_in_work: each referral with a closure_date and closure_reason other
+    3. closed_not_in_work: each referral with a closure_date and closure_reason other
        than in_work (a closure with no reason counts as unknown), dated by
        closure_date, by closure_reason.
     Headline rows (breakdown_type null) are emitted beside the breakdowns, so
@@ -24,10 +20,6 @@ with
 
 referrals as (
     select * from {{ ref('int_referrals_latest') }}
-),
-
-contacts as (
-    select * from {{ ref('int_contacts_latest') }}
 ),
 
 jobs as (
@@ -87,18 +79,6 @@ events_unioned as (
         case when is_within_30_days then 1 else 0 end as numerator,
         1 as denominator
     from first_employer_contacts
-    union all
-    select
-        provider_code,
-        contact_id as record_id,
-        'employer_contacts_per_es_week' as kpi_code,
-        cast(null as {{ dbt.type_string() }}) as breakdown_type,
-        cast(null as {{ dbt.type_string() }}) as breakdown_value,
-        contact_date as event_date,
-        1 as numerator,
-        cast(null as integer) as denominator
-    from contacts
-    where contact_type = 'employer_face_to_face'
     union all
     select
         provider_code,
