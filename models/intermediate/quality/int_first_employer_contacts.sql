@@ -4,8 +4,8 @@
     first_employer_contact_30d_rate; IPSG: within 30 days of the vocational profile).
     Steps:
     1. Employer contacts that count: contact_type = 'employer_face_to_face' and
-       competitive_job = 'Y' (remote employer contacts and contacts about a
-       non-competitive job are ignored).
+       is_competitive_job (staging's boolean of competitive_job = Y; remote employer
+       contacts and contacts about a non-competitive job are ignored).
     2. The earliest such contact of each engaged referral (is_accepted with a
        vocational_profile_date; the gap is measured from that date).
     3. Days from vocational_profile_date to that contact, and whether the gap is
@@ -28,7 +28,7 @@ filter_competitive_employer_contacts as (
         contact_date
     from contacts
     where contact_type = 'employer_face_to_face'
-        and competitive_job = 'Y'
+        and is_competitive_job
 ),
 
 find_first_contacts as (
