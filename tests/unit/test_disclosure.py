@@ -16,6 +16,20 @@ from ipskpi.disclosure import analyse
 
 Q2 = (dt.date(2024, 7, 1), dt.date(2024, 9, 30))
 
+# The KPI registry's flags (dim_kpis: is_numerator_a_count, is_denominator_a_count,
+# is_value_a_count) of the catalogue's KPIs of each unit.
+REGISTRY_FLAGS = {
+    "count": (True, False, True),
+    "rate": (True, True, False),
+    "ratio": (True, True, False),
+    "per_wte": (True, False, False),
+    "mean": (False, True, False),
+    "median_days": (False, True, False),
+    "gbp": (False, True, False),
+    "score": (False, False, False),
+    "wte": (False, False, False),
+}
+
 
 def row(org, kpi, unit, true, public, *, suppressed=False, period=("quarter", *Q2), breakdown=(None, None)):
     """One joined row: true/public are (numerator, denominator, value)."""
@@ -31,6 +45,9 @@ def row(org, kpi, unit, true, public, *, suppressed=False, period=("quarter", *Q
         "breakdown_type": breakdown[0],
         "breakdown_value": breakdown[1],
         "unit": unit,
+        "is_numerator_a_count": REGISTRY_FLAGS[unit][0],
+        "is_denominator_a_count": REGISTRY_FLAGS[unit][1],
+        "is_value_a_count": REGISTRY_FLAGS[unit][2],
         "true_numerator": as_decimal[0],
         "true_denominator": as_decimal[1],
         "true_value": as_decimal[2],
