@@ -10,9 +10,11 @@ public scorecard and knows its rules, and reports every cell it can pin down:
 * an **exact count given back**: a rounded (or hidden secondary) non-zero count for
   which exactly one value is left possible.
 
-What the attacker knows about each count cell (numerators of ``count``, ``rate``,
-``ratio`` and ``per_wte`` KPIs, denominators of ``rate``, ``ratio``, ``mean``,
-``median_days`` and ``gbp`` KPIs, the rule ``fct_kpi_scorecard_public`` applies):
+What the attacker knows about each count cell (a numerator or denominator the KPI
+registry, ``dim_kpis``, flags as a count: ``is_numerator_a_count``,
+``is_denominator_a_count``, the flags ``fct_kpi_scorecard_public`` applies; a public
+row the restricted scorecard has no row for is a zero-filled breakdown category, whose
+counts are 0):
 
 * a published 0 is 0; a published count ``p`` (a multiple of 5) is in ``p-2 .. p+2``
   and not in 0-4 (so 5 means 5-7); a published count that is not a multiple of 5 is
@@ -33,7 +35,8 @@ attacker with a relation that is false):
 * **breakdowns**: the headline is the sum of its breakdown categories (numerator to
   numerator, denominator to denominator, or the headline's denominator to the
   categories' numerators);
-* **derived values**: a published ``value`` that cannot be recomputed from the row's
+* **derived values**: a published ``value`` of a KPI whose value is not itself a count
+  (``is_value_a_count`` false) that cannot be recomputed from the row's
   published numerator and denominator is taken to be ``numerator / denominator`` of
   the exact parts, known to its published precision (an exact mean beside its exact
   sum gives back its count; a per-WTE figure beside the WTE gives back its caseload);
@@ -62,10 +65,10 @@ import duckdb
 
 INF = math.inf
 
-# Which columns count people or events, by KPI unit (the rule of fct_kpi_scorecard_public).
-NUMERATOR_IS_A_COUNT = frozenset({"count", "rate", "ratio", "per_wte"})
-DENOMINATOR_IS_A_COUNT = frozenset({"rate", "ratio", "mean", "median_days", "gbp"})
-RATIO_UNITS = frozenset({"rate", "ratio", "per_wte", "mean", "gbp"})
+# Which columns count people or events is the KPI registry's (dim_kpis:
+# is_numerator_a_count, is_denominator_a_count, is_value_a_count), as for
+# fct_kpi_scorecard_public; a KPI missing from it counts as neither.
+COUNT_FLAGS = {"numerator": "is_numerator_a_count", "denominator": "is_denominator_a_count"}
 # Counts the public scorecard hides (0 included: a published 0 would tell an attacker
 # that every hidden count is at least 1). A scorecard that publishes zeros is read with
 # 1-4 as the hidden range, as an attacker would.
@@ -277,28 +280,43 @@ def default_org_parents(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 _QUERY = """
 select
     {keys},
-    restricted.org_level,
-    restricted.period_end,
+    public.org_level,
+    public.period_end,
     kpis.unit,
-    restricted.numerator as true_numerator,
-    restricted.denominator as true_denominator,
-    restricted.value as true_value,
+    coalesce(kpis.is_numerator_a_count, false) as is_numerator_a_count,
+    coalesce(kpis.is_denominator_a_count, false) as is_denominator_a_count,
+    coalesce(kpis.is_value_a_count, false) as is_value_a_count,
+    kpis.public_value as value_rule,
+    -- A public row the restricted scorecard has no row for is a zero-filled breakdown
+    -- category: its counts are 0.
+    case
+        when restricted.kpi_code is null and kpis.is_numerator_a_count then 0
+        else restricted.numerator
+    end as true_numerator,
+    case
+        when restricted.kpi_code is null and kpis.is_denominator_a_count then 0
+        else restricted.denominator
+    end as true_denominator,
+    case
+        when restricted.kpi_code is null and kpis.is_value_a_count then 0
+        else restricted.value
+    end as true_value,
     public.numerator as public_numerator,
     public.denominator as public_denominator,
     public.value as public_value,
     public.is_suppressed
-from {restricted} as restricted
-inner join {public} as public
+from {public} as public
+left join {restricted} as restricted
     on {join}
 left join {kpis} as kpis
-    on restricted.kpi_code = kpis.kpi_code
+    on public.kpi_code = kpis.kpi_code
 """
 
 
 def _read(con: duckdb.DuckDBPyConnection, restricted: str, public: str, kpis: str) -> list[dict[str, Any]]:
     join = " and ".join(f"restricted.{c} is not distinct from public.{c}" for c in ROW_KEY)
     sql = _QUERY.format(
-        keys=", ".join(f"restricted.{c}" for c in ROW_KEY),
+        keys=", ".join(f"public.{c}" for c in ROW_KEY),
         restricted=restricted,
         public=public,
         kpis=kpis,
@@ -349,9 +367,9 @@ def analyse(
     # estimates, e.g. APS counts in hundreds) has nothing rounded to give back.
     unrounded_kpis = {row["kpi_code"] for row in rows}
     for row in rows:
-        for column, counts in (("numerator", NUMERATOR_IS_A_COUNT), ("denominator", DENOMINATOR_IS_A_COUNT)):
+        for column, flag in COUNT_FLAGS.items():
             true = _num(row[f"true_{column}"])
-            if row["unit"] in counts and _is_integral(true) and round(true) % ROUNDING_BASE:
+            if row[flag] and _is_integral(true) and round(true) % ROUNDING_BASE:
                 unrounded_kpis.discard(row["kpi_code"])
 
     def add_cell(key: Key, column: str, true: float | None, public_value: float | None) -> None:
@@ -368,10 +386,9 @@ def analyse(
     for row in rows:
         key = tuple(row[c] for c in ROW_KEY)
         by_key[key] = row
-        unit = row["unit"]
-        if unit in NUMERATOR_IS_A_COUNT:
+        if row["is_numerator_a_count"]:
             add_cell(key, "numerator", _num(row["true_numerator"]), _num(row["public_numerator"]))
-        if unit in DENOMINATOR_IS_A_COUNT:
+        if row["is_denominator_a_count"]:
             add_cell(key, "denominator", _num(row["true_denominator"]), _num(row["public_denominator"]))
 
     relations: list[tuple[str, Any]] = []
@@ -425,9 +442,8 @@ def analyse(
 
 def _shows_zero(row: Mapping[str, Any]) -> bool:
     """Does this row publish a count of 0 (so hidden counts are known to be 1-4)?"""
-    unit = row["unit"]
-    return (unit in NUMERATOR_IS_A_COUNT and row["public_numerator"] == 0) or (
-        unit in DENOMINATOR_IS_A_COUNT and row["public_denominator"] == 0
+    return (row["is_numerator_a_count"] and row["public_numerator"] == 0) or (
+        row["is_denominator_a_count"] and row["public_denominator"] == 0
     )
 
 
@@ -552,7 +568,7 @@ def _value_relations(
                 domains.tighten(cell, domains.low[cell], domains.high[cell])
                 relations.append(("median parity", ("none",)))
             continue
-        if unit in RATIO_UNITS:
+        if not row["is_value_a_count"]:
             ratio_rows[row["kpi_code"]].append((key, row, value_f))
 
     # A value is read as the exact ratio of the row's parts only when it is that for

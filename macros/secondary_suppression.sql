@@ -16,7 +16,15 @@
       whose count in that column is smallest_shown or more, which leaves the top open),
       or the parent's most reaches the least they can add up to. The parent's range is
       first narrowed by its children's sums in every group it heads (an attacker
-      intersects them: a quarter heads its months and its breakdown categories).
+      intersects them: a quarter heads its months and its breakdown categories); or
+    - any of its rows is pinned: every row's range in each count column (a rounded count
+      p is p-2 to p+2 and at least smallest_shown; a hidden one 0 to smallest_shown - 1
+      when its count is below smallest_shown, else open) is narrowed `rounds` times by
+      every group it is in at once (a parent within its children's total range, a child
+      within the parent's range minus the other children's), as the attacker of
+      ipskpi.disclosure does, and a non-zero count left with one value is pinned. This
+      catches chains no group shows on its own: three months, their quarter and the
+      hours bands of each, all rounded, pinning each other's counts.
     The pass hides the smallest visible child of every group at risk (non-zero children
     first, then the smallest count, then the lowest row id, so the choice is
     deterministic), or its parent when no child is left. Chain passes until no group is
@@ -30,10 +38,13 @@
             children for that column): one row per row per group it belongs to
             (int_public_groups).
         smallest_shown: the smallest count the scorecard shows (5: 0-4 are hidden).
+        rounds: how many times the ranges are narrowed through all groups (4).
     Returns the previous pass's rows with is_hidden updated.
 #}
-{% macro secondary_suppression_pass(previous_pass, groups, smallest_shown=5) -%}
+{% macro secondary_suppression_pass(previous_pass, groups, smallest_shown=5, rounds=4) -%}
 {%- set columns = ['numerator_count', 'denominator_count'] -%}
+{#- The top of a hidden count with no known top (a secondary suppression). -#}
+{%- set open_high = 1000000000 -%}
 with
 
 previous_pass as (
@@ -154,8 +165,136 @@ narrowed_ranges as (
     left join parent_ranges
         on parents.row_id = parent_ranges.row_id
 ),
+-- Cross-group interval propagation (as the attacker, ipskpi.disclosure, does): every
+-- row's range in each count column starts from what is published (a rounded count p is
+-- p-2 to p+2 and at least smallest_shown; a hidden count is 0 to smallest_shown - 1 when
+-- it is a primary suppression, else open) and is narrowed, `rounds` times, by every
+-- group it belongs to: a parent lies within its children's total range, a child within
+-- the parent's range minus the others' total range. A group is at risk when any of its
+-- rows is pinned: a non-zero count whose range is one value (or a primary suppression
+-- with one value left in 0 to smallest_shown - 1), which no single group shows.
+row_ranges_0 as (
+    select
+        previous_pass.row_id,
+        {%- for column in columns %}
+        {%- set count = 'previous_pass.' ~ column %}
+        case
+            when {{ count }} is null then null
+            when previous_pass.is_hidden then 0
+            else {{ _rounded_low(count, smallest_shown) }}
+        end as {{ column }}_low,
+        case
+            when {{ count }} is null then null
+            when previous_pass.is_hidden and {{ count }} < {{ smallest_shown }} then {{ smallest_shown - 1 }}
+            when previous_pass.is_hidden then {{ open_high }}
+            else {{ suppress_count(count) }} + 2
+        end as {{ column }}_high{{ ',' if not loop.last }}
+        {%- endfor %}
+    from previous_pass
+),
+{%- for round in range(1, rounds + 1) %}
+{%- set before = 'row_ranges_' ~ (round - 1) %}
+
+member_ranges_{{ round }} as (
+    select
+        memberships.group_id,
+        memberships.row_id,
+        memberships.is_group_parent,
+        memberships.is_numerator_additive,
+        memberships.is_denominator_additive,
+        {%- for column in columns %}
+        {{ before }}.{{ column }}_low,
+        {{ before }}.{{ column }}_high{{ ',' if not loop.last }}
+        {%- endfor %}
+    from memberships
+    inner join {{ before }}
+        on memberships.row_id = {{ before }}.row_id
+),
+
+group_totals_{{ round }} as (
+    select
+        group_id,
+        {%- for column in columns %}
+        max(case when is_group_parent then {{ column }}_low end) as {{ column }}_parent_low,
+        max(case when is_group_parent then {{ column }}_high end) as {{ column }}_parent_high,
+        sum(case when not is_group_parent then {{ column }}_low end) as {{ column }}_children_low,
+        sum(case when not is_group_parent then {{ column }}_high end) as {{ column }}_children_high{{ ',' if not loop.last }}
+        {%- endfor %}
+    from member_ranges_{{ round }}
+    group by group_id
+),
+
+row_bounds_{{ round }} as (
+    select
+        member_ranges_{{ round }}.row_id,
+        {%- for column in columns %}
+        {%- set additive = 'member_ranges_' ~ round ~ '.is_' ~ column.replace('_count', '') ~ '_additive' %}
+        {%- set member = 'member_ranges_' ~ round ~ '.' ~ column %}
+        {%- set totals = 'group_totals_' ~ round ~ '.' ~ column %}
+        max(
+            case
+                when not {{ additive }} then null
+                when member_ranges_{{ round }}.is_group_parent then {{ totals }}_children_low
+                else {{ totals }}_parent_low - ({{ totals }}_children_high - {{ member }}_high)
+            end
+        ) as {{ column }}_low,
+        min(
+            case
+                when not {{ additive }} then null
+                when member_ranges_{{ round }}.is_group_parent then {{ totals }}_children_high
+                else {{ totals }}_parent_high - ({{ totals }}_children_low - {{ member }}_low)
+            end
+        ) as {{ column }}_high{{ ',' if not loop.last }}
+        {%- endfor %}
+    from member_ranges_{{ round }}
+    inner join group_totals_{{ round }}
+        on member_ranges_{{ round }}.group_id = group_totals_{{ round }}.group_id
+    group by member_ranges_{{ round }}.row_id
+),
+
+row_ranges_{{ round }} as (
+    select
+        {{ before }}.row_id,
+        {%- for column in columns %}
+        {%- set bound = 'row_bounds_' ~ round ~ '.' ~ column %}
+        case
+            when {{ bound }}_low > {{ before }}.{{ column }}_low then {{ bound }}_low
+            else {{ before }}.{{ column }}_low
+        end as {{ column }}_low,
+        case
+            when {{ bound }}_high < {{ before }}.{{ column }}_high then {{ bound }}_high
+            else {{ before }}.{{ column }}_high
+        end as {{ column }}_high{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ before }}
+    left join row_bounds_{{ round }}
+        on {{ before }}.row_id = row_bounds_{{ round }}.row_id
+),
+{%- endfor %}
+
+pinned_rows as (
+    select previous_pass.row_id
+    from previous_pass
+    inner join row_ranges_{{ rounds }}
+        on previous_pass.row_id = row_ranges_{{ rounds }}.row_id
+    where
+        {%- for column in columns %}
+        {%- set count = 'previous_pass.' ~ column %}
+        {%- set range = 'row_ranges_' ~ rounds ~ '.' ~ column %}
+        {{ 'or ' if not loop.first }}({{ count }} > 0 and {{ range }}_low = {{ range }}_high)
+        {%- endfor %}
+),
+
+pinned_groups as (
+    select distinct memberships.group_id
+    from memberships
+    inner join pinned_rows
+        on memberships.row_id = pinned_rows.row_id
+),
 
 at_risk as (
+    select group_id from pinned_groups
+    union
     select group_id from narrowed_ranges
     where hidden_rows = 1
         {%- for column in columns %}

@@ -12,9 +12,23 @@ from decimal import Decimal
 
 import pytest
 
-from ipskpi.disclosure import analyse
+from ipskpi.disclosure import analyse, find_leaks
 
 Q2 = (dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+
+# The KPI registry's flags (dim_kpis: is_numerator_a_count, is_denominator_a_count,
+# is_value_a_count) of the catalogue's KPIs of each unit.
+REGISTRY_FLAGS = {
+    "count": (True, False, True),
+    "rate": (True, True, False),
+    "ratio": (True, True, False),
+    "per_wte": (True, False, False),
+    "mean": (False, True, False),
+    "median_days": (False, True, False),
+    "gbp": (False, True, False),
+    "score": (False, False, False),
+    "wte": (False, False, False),
+}
 
 
 def row(org, kpi, unit, true, public, *, suppressed=False, period=("quarter", *Q2), breakdown=(None, None)):
@@ -31,6 +45,9 @@ def row(org, kpi, unit, true, public, *, suppressed=False, period=("quarter", *Q
         "breakdown_type": breakdown[0],
         "breakdown_value": breakdown[1],
         "unit": unit,
+        "is_numerator_a_count": REGISTRY_FLAGS[unit][0],
+        "is_denominator_a_count": REGISTRY_FLAGS[unit][1],
+        "is_value_a_count": REGISTRY_FLAGS[unit][2],
         "true_numerator": as_decimal[0],
         "true_denominator": as_decimal[1],
         "true_value": as_decimal[2],
@@ -236,3 +253,39 @@ def test_a_generic_hierarchy_provider_icb_england_is_checked_at_every_level():
     assert analyse(flat, org_parents={"P1": "ENG", "P2": "ENG", "P3": "ENG"}).suppressed_recovered == []
     with pytest.raises(ValueError, match="org_parents"):
         analyse(rows)  # a level the default hierarchy does not know is refused, not skipped
+
+
+def test_find_leaks_reads_the_registry_flags_and_a_zero_filled_category_as_a_count_of_0():
+    # The public scorecard has a row (hidden) for April's lt_5 band that the restricted
+    # scorecard does not: a zero-filled category, read with a true count of 0. Which
+    # columns are counts comes from dim_kpis, not from the unit ('odd' here).
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        "create table dim_kpis as select 'job_starts' as kpi_code, 'odd' as unit, true as is_numerator_a_count, "
+        "false as is_denominator_a_count, true as is_value_a_count, 'rounded_count' as public_value"
+    )
+    columns = (
+        "org_code varchar, org_level varchar, period_type varchar, period_start date, period_end date, "
+        "kpi_code varchar, breakdown_type varchar, breakdown_value varchar, numerator decimal(18, 6), "
+        "denominator decimal(18, 6), value decimal(18, 6), is_suppressed boolean"
+    )
+    con.execute(f"create table fct_kpi_scorecard ({columns})")
+    con.execute(f"create table fct_kpi_scorecard_public ({columns})")
+    april = "'P1', 'provider', 'month', date '2024-04-01', date '2024-04-30', 'job_starts'"
+    con.execute(
+        f"insert into fct_kpi_scorecard values ({april}, null, null, 6, null, 6, false), "
+        f"({april}, 'hours_band', 'gt_16', 6, null, 6, false)"
+    )
+    con.execute(
+        f"insert into fct_kpi_scorecard_public values ({april}, null, null, 5, null, 5, false), "
+        f"({april}, 'hours_band', 'gt_16', 5, null, 5, false), "
+        f"({april}, 'hours_band', 'lt_5', null, null, null, true)"
+    )
+
+    report = find_leaks(con)
+
+    assert (report.cells, report.suppressed_cells, report.rounded_cells) == (3, 1, 2), report.summary()
+    assert report.relations == {"breakdowns": 1}, report.summary()
+    assert report.leaks == [] and report.contradictions == []
