@@ -136,15 +136,8 @@ final as (
         cast(targets_attached.target_min as {{ dbt.type_numeric() }}) as target_min,
         cast(targets_attached.target_max as {{ dbt.type_numeric() }}) as target_max,
         cast(
-            case
-                when targets_attached.value is null then null
-                when targets_attached.target_min is null and targets_attached.target_max is null then null
-                when targets_attached.value < coalesce(targets_attached.target_min, targets_attached.value)
-                    then 'not_met'
-                when targets_attached.value > coalesce(targets_attached.target_max, targets_attached.value)
-                    then 'not_met'
-                else 'met'
-            end as {{ dbt.type_string() }}
+            {{ target_status('targets_attached.value', 'targets_attached.target_min', 'targets_attached.target_max') }}
+            as {{ dbt.type_string() }}
         ) as target_status,
         cast(as_of.as_of_date as date) as as_of_date,
         cast(coalesce(coverage.months_expected, 0) as integer) as months_expected,

@@ -30,7 +30,10 @@
        denominator; a per-WTE figure is the rounded count over the WTE (published); a
        cost is the cost over the rounded count; a mean is published without its sum
        and to one decimal place; a median of days to whole days (a median ending in .5
-       would say the count is even).
+       would say the count is even). target_status is judged on the published value
+       (macros/target_status.sql, the restricted scorecard's rule): a status worked
+       from the exact value could say on which side of the target an exact rate lies
+       when the rounded figure beside it says the other (14.3% shown, "not met").
     No identifiers below organisation level.
     One row per organisation per period per KPI per breakdown.
 */
@@ -54,7 +57,7 @@ suppressed as (
         on public_rows.row_id = hidden.row_id
 ),
 
-final as (
+published as (
     select
         org_code,
         org_level,
@@ -102,7 +105,6 @@ final as (
         ) as value,
         target_min,
         target_max,
-        case when is_suppressed then null else target_status end as target_status,
         as_of_date,
         is_suppressed,
         -- what the figure rests on: returns and providers, not counts of people
@@ -113,6 +115,33 @@ final as (
         is_incomplete,
         is_provisional
     from suppressed
+),
+
+final as (
+    select
+        org_code,
+        org_level,
+        period_type,
+        period_start,
+        period_end,
+        kpi_code,
+        breakdown_type,
+        breakdown_value,
+        numerator,
+        denominator,
+        value,
+        target_min,
+        target_max,
+        cast({{ target_status('value', 'target_min', 'target_max') }} as {{ dbt.type_string() }}) as target_status,
+        as_of_date,
+        is_suppressed,
+        months_expected,
+        months_with_return,
+        providers_expected,
+        providers_reporting,
+        is_incomplete,
+        is_provisional
+    from published
 )
 
 select * from final
