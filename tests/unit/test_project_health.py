@@ -191,6 +191,16 @@ def _exposure_offenders(manifest: dict) -> list[str]:
     )
 
 
+def test_the_models_exposures_read_are_access_public_and_no_others(manifest):
+    """dbt's model access says who may ref a model from another project: the models the
+    exposures read are the published interface (access: public); every other model keeps
+    dbt's default (protected), so a data engineer sees at a glance what BI may depend on."""
+    by_key = models(manifest)
+    exposed = {d for e in manifest["exposures"].values() for d in e["depends_on"]["nodes"] if d in by_key}
+    access_public = {key for key, node in by_key.items() if node.get("access") == "public"}
+    assert exposed and access_public == exposed, sorted(by_key[k]["name"] for k in access_public ^ exposed)
+
+
 def test_exposures_are_declared_with_owner_maturity_and_url(manifest):
     exposures = manifest["exposures"]
     assert {e["name"] for e in exposures.values()} >= {"bi_dashboards", "commissioner_report"}
