@@ -99,7 +99,13 @@ def _scorecards(tmp_path, public_sum, public_mean):
     path = tmp_path / "build.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create schema marts")
-    con.execute("create table marts.dim_kpis as select 'avg_hours_per_week' as kpi_code, 'mean' as unit")
+    # The registry row of a mean: its denominator (job starts) is the count, the value
+    # is published without its sum (dim_kpis, as seeds/kpi_catalogue.csv has it).
+    con.execute(
+        "create table marts.dim_kpis as select 'avg_hours_per_week' as kpi_code, 'mean' as unit, "
+        "false as is_numerator_a_count, true as is_denominator_a_count, false as is_value_a_count, "
+        "'mean_without_sum' as public_value"
+    )
     figures = [("RX4", 244.5, 12), ("RXT", 256, 14), ("NQV01", 157, 10), ("TAF", 251, 13), ("NQV02", 57, 2)]
     figures.append(("ENG", sum(f[1] for f in figures), sum(f[2] for f in figures)))
     ddl = (
