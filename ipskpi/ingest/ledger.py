@@ -4,6 +4,14 @@ Every file the pipeline looks at gets a ledger row (loaded, refused, superseded 
 skipped because the same bytes were loaded before); every row that breaks the
 contract is kept with its file, row number, column, value and a plain-English
 reason. Nothing is dropped silently.
+
+A delivery's hash is SHA-256 over its files' names and bytes. Reading every byte of a
+national landing each night costs seconds, so :class:`HashCache` keeps the hash of each
+delivery with what ``stat`` said of its files (path, size, modification and change
+times, inode) when it was read, and reads the bytes again only when one of those has
+changed. The change time (``ctime``) is set by the kernel on every write and cannot be
+set back by a copy tool the way a modification time can, so a file rewritten with its
+old size and modification time is still read again.
 """
 
 from __future__ import annotations
@@ -45,6 +53,11 @@ create table if not exists ingest.rejected_rows (
     reason varchar not null,
     loaded_at timestamp not null
 );
+create table if not exists ingest.file_hash_cache (
+    stat_key varchar primary key,
+    file_hash varchar not null,
+    recorded_at timestamp not null
+);
 create table if not exists ingest.file_warnings (
     load_id varchar not null,
     run_id varchar not null,
@@ -72,6 +85,59 @@ def hash_paths(paths: list[Path]) -> str:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+def stat_key(paths: list[Path]) -> str:
+    """What ``stat`` says of a delivery's files, as one key: changes whenever a file may have."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        info = path.stat()
+        fields = (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        digest.update("\x1f".join(str(field) for field in fields).encode() + b"\x1e")
+    return digest.hexdigest()
+
+
+class HashCache:
+    """Delivery hashes by :func:`stat_key`, read once from ``ingest.file_hash_cache``.
+
+    ``hash`` returns the stored hash when the files' ``stat`` is unchanged and reads the
+    bytes otherwise (counted in ``files_read``); ``write`` stores the new hashes (call it
+    inside the transaction that records the deliveries). A hash is stored only when the
+    files' ``stat`` was the same before and after reading them, so a file still being
+    written is read again next time.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        rows = con.execute("select stat_key, file_hash from ingest.file_hash_cache").fetchall()
+        self.known: dict[str, str] = dict(rows)
+        self.new: dict[str, str] = {}
+        self.reused = 0
+        self.read = 0
+
+    def hash(self, paths: list[Path]) -> str:
+        key = stat_key(paths)
+        known = self.known.get(key) or self.new.get(key)
+        if known is not None:
+            self.reused += 1
+            return known
+        self.read += 1
+        digest = hash_paths(paths)
+        if stat_key(paths) == key:
+            self.new[key] = digest
+        return digest
+
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Store the hashes read since the last write (bound parameters, 500 rows a statement)."""
+        items = list(self.new.items())
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            values = ", ".join(["(?, ?, current_timestamp)"] * len(chunk))
+            con.execute(
+                f"insert or replace into ingest.file_hash_cache values {values}",
+                [value for item in chunk for value in item],
+            )
+        self.known.update(self.new)
+        self.new = {}
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, return_id: str, file_hash: str) -> str | None:

@@ -31,7 +31,7 @@ from ipskpi.contract import PROVIDER_TABLES, TABLES_BY_NAME, Table
 from ipskpi.failpoints import failpoint
 from ipskpi.ingest.column_checks import column_checks
 from ipskpi.ingest.landing import RETURN_NAME, record_entries, walk_provider_returns
-from ipskpi.ingest.ledger import already_loaded, current_load, ensure_ledger, hash_paths
+from ipskpi.ingest.ledger import HashCache, already_loaded, current_load, ensure_ledger
 from ipskpi.ingest.readers import (
     StructureError,
     clean_header,
@@ -188,16 +188,17 @@ def load_provider_returns(
     # DuckDB checkpoints (folds the write-ahead log into the file) whenever the log passes
     # checkpoint_threshold, 16 MB by default: on a large raw layer that was most of the cost
     # of a batch. Checkpoint once at the end instead; every batch is still committed.
+    hashes = HashCache(con)
     threshold = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
     con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
     try:
         for delivery in _deliveries(walk):
             if len(batch) >= BATCH_SIZE or any(b.return_id == delivery.return_id for b in batch):
-                results.extend(load_batch(con, batch, run_id, root))
+                results.extend(load_batch(con, batch, run_id, root, hashes))
                 batch = []
             batch.append(delivery)
         if batch:
-            results.extend(load_batch(con, batch, run_id, root))
+            results.extend(load_batch(con, batch, run_id, root, hashes))
         results.extend(record_entries(con, walk.entries, run_id))
         con.execute("checkpoint")
     finally:
@@ -206,9 +207,18 @@ def load_provider_returns(
 
 
 def load_batch(
-    con: duckdb.DuckDBPyConnection, deliveries: list[ReturnDelivery], run_id: str, landing_root: Path
+    con: duckdb.DuckDBPyConnection,
+    deliveries: list[ReturnDelivery],
+    run_id: str,
+    landing_root: Path,
+    hashes: HashCache | None = None,
 ) -> list[LoadResult]:
-    """Read, validate and write a batch of returns; all writes of the batch in one transaction."""
+    """Read, validate and write a batch of returns; all writes of the batch in one transaction.
+
+    ``hashes`` reads a delivery's bytes only when its files' ``stat`` changed since they
+    were last hashed (:class:`ipskpi.ingest.ledger.HashCache`); one is made if not given.
+    """
+    hashes = hashes or HashCache(con)
     _create_staging(con)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     pending: list[_Pending] = []
@@ -216,7 +226,7 @@ def load_batch(
     results: dict[int, LoadResult] = {}
     for seq, delivery in enumerate(deliveries):
         rel_path = _relative(delivery.path, landing_root)
-        file_hash = hash_paths(delivery.files())
+        file_hash = hashes.hash(delivery.files())
         if already_loaded(con, delivery.return_id, file_hash):
             results[seq] = LoadResult(
                 delivery.return_id, rel_path, "skipped", message="same bytes loaded before"
@@ -251,6 +261,7 @@ def load_batch(
         for item in pending:
             if item.result is not None:
                 _ledger(con, item, run_id, loaded_at)
+        hashes.write(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -30,7 +30,7 @@ import duckdb
 from ipskpi.config import PROJECT_DIR
 from ipskpi.ingest.archives import archive_members
 from ipskpi.ingest.landing import Entry, record_entries, rel, walk_public_folder
-from ipskpi.ingest.ledger import ensure_ledger, hash_paths
+from ipskpi.ingest.ledger import HashCache, ensure_ledger, hash_paths
 from ipskpi.ingest.provider_returns import LoadResult
 from ipskpi.ingest.public import PUBLIC_TABLES, SOURCES
 from ipskpi.ingest.public.common import REJECTED, ROWS, Context, RawTable, Staged
@@ -64,6 +64,7 @@ def load_public_sources(
     """
     ensure_public_raw_tables(con)
     ctx = Context(seeds_dir or DEFAULT_SEEDS_DIR)
+    hashes = HashCache(con)
     root = landing.resolve()
     results: list[LoadResult] = []
     for source in SOURCES:
@@ -72,7 +73,7 @@ def load_public_sources(
             if path.suffix.lower() == ".zip":
                 results.extend(load_public_zip(con, source, path, run_id, root, ctx))
             else:
-                results.append(load_public_file(con, source, path, run_id, root, ctx))
+                results.append(load_public_file(con, source, path, run_id, root, ctx, hashes=hashes))
         results.extend(record_entries(con, walk.entries, run_id))
     return results
 
@@ -119,16 +120,23 @@ def load_public_file(
     ctx: Context,
     name: str | None = None,
     rel_path: str | None = None,
+    hashes: HashCache | None = None,
 ) -> LoadResult:
     """Load one file in a single transaction and record it in the ledger.
 
     ``name`` and ``rel_path`` name a file extracted from a zip (``<zip>/<member>``);
-    by default the file's own name and its path in the landing.
+    by default the file's own name and its path in the landing. ``hashes`` reuses the
+    hash of a file whose ``stat`` is unchanged (not passed for a zip's members, which are
+    extracted afresh each time).
     """
     table, stager, extensions = SOURCES[source]
     name = name or path.name
     rel_path = rel_path or _relative(path, landing)
-    file_hash = hash_paths([path])
+    if hashes is None:
+        file_hash = hash_paths([path])
+    else:
+        file_hash = hashes.hash([path])
+        hashes.write(con)
     if _already_loaded(con, source, name, file_hash):
         return LoadResult(name, rel_path, "skipped", message="same bytes loaded before", source=source)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from ipskpi.ingest import ledger
 from ipskpi.ingest.provider_returns import load_provider_returns
 from tests.returns import contact, job, referral, staff, write_csv_return
 
@@ -140,6 +143,42 @@ def test_same_files_twice_change_nothing(raw_con, tmp_path):
     assert second.status == "skipped"
     assert raw_con.execute("select count(*) from provider_returns.referrals").fetchone() == (1,)
     assert raw_con.execute("select count(*) from ingest.load_ledger").fetchone() == (1,)
+
+
+def test_a_second_night_reads_no_bytes_of_files_whose_stat_is_unchanged(raw_con, tmp_path, monkeypatch):
+    write_csv_return(tmp_path / "provider_returns", tables={"referrals": [referral("R1")]})
+    write_csv_return(tmp_path / "provider_returns", month="2024-05", tables={"referrals": [referral("R2")]})
+    load(raw_con, tmp_path, "night1")
+    reads: list[list[Path]] = []
+    real_hash = ledger.hash_paths
+    monkeypatch.setattr(ledger, "hash_paths", lambda paths: reads.append(paths) or real_hash(paths))
+    statuses = [result.status for result in load(raw_con, tmp_path, "night2")]
+    assert statuses == ["skipped", "skipped"]
+    assert reads == []
+    # A file touched (same bytes, new modification time) is read again, and still skipped.
+    os.utime(tmp_path / "provider_returns" / "TST01_2024-05" / "jobs.csv")
+    statuses = [result.status for result in load(raw_con, tmp_path, "night3")]
+    assert statuses == ["skipped", "skipped"]
+    assert len(reads) == 1
+    assert raw_con.execute("select count(*) from ingest.file_hash_cache").fetchone() == (3,)
+
+
+def test_a_file_rewritten_with_its_old_size_and_modification_time_is_still_read(raw_con, tmp_path):
+    """The change time is part of the key: a copy tool can set the modification time back, not it."""
+    folder = write_csv_return(tmp_path / "provider_returns", tables={"referrals": [referral("R1", gender="1")]})
+    load(raw_con, tmp_path, "night1")
+    before = {path: path.stat() for path in folder.iterdir()}
+    time.sleep(0.05)
+    write_csv_return(tmp_path / "provider_returns", tables={"referrals": [referral("R1", gender="2")]})
+    for path, stat in before.items():
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    (resent,) = load(raw_con, tmp_path, "night2")
+    assert resent.status == "loaded" and "re-sent" in resent.message
+    current = raw_con.execute(
+        "select gender from provider_returns.referrals where not _is_superseded"
+    ).fetchall()
+    assert current == [("2",)]
 
 
 def test_resent_return_supersedes_the_earlier_copy_in_full(raw_con, tmp_path):
