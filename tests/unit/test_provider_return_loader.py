@@ -165,7 +165,9 @@ def test_a_second_night_reads_no_bytes_of_files_whose_stat_is_unchanged(raw_con,
 
 def test_a_file_rewritten_with_its_old_size_and_modification_time_is_still_read(raw_con, tmp_path):
     """The change time is part of the key: a copy tool can set the modification time back, not it."""
-    folder = write_csv_return(tmp_path / "provider_returns", tables={"referrals": [referral("R1", gender="1")]})
+    folder = write_csv_return(
+        tmp_path / "provider_returns", tables={"referrals": [referral("R1", gender="1")]}
+    )
     load(raw_con, tmp_path, "night1")
     before = {path: path.stat() for path in folder.iterdir()}
     time.sleep(0.05)
