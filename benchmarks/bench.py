@@ -20,6 +20,11 @@ of ``--runs`` runs:
   the compiled SQL of every model once (staging views, intermediate and mart tables, in
   dependency order, from ``dbt compile``): no validation, lineage ledger, tests, audit or
   publish. The pipeline's ratio to it is reported.
+- pandas peer: ``benchmarks/pandas_peer.py``, a plain pandas implementation of six KPIs
+  (job starts, people into work, 13-week sustainment, active caseload, ES WTE, caseload
+  per ES) for every provider, England and financial year, straight from the same landing,
+  under ``/usr/bin/time -v``; it checks its figures against the full refresh's restricted
+  scorecard, and the full refresh's ratio to it is reported.
 
 Scaling: k times national is national (seed 1) plus the provider returns of national
 generated with seeds 2..k, each copy's providers renamed (first character of the code
@@ -52,6 +57,7 @@ from harness import (
     machine,
     median_of,
     render_table,
+    run_peer,
     run_refresh,
     save_result,
     summarise,
@@ -121,6 +127,23 @@ def bench_scale(
                 "peak_rss_mb": median_of(floor_runs, "peak_rss_mb"),
             },
         }
+    if "peer" in parts:
+        peer_runs = []
+        for run in range(full_runs_n or runs):
+            label = f"x{scale}-peer-{run + 1}"
+            saved = load_saved(work, label, resume)
+            if saved is None:
+                saved = save_result(work, label, run_peer(landing, warehouse, work, label))
+            peer_runs.append(saved)
+        entry["pandas_peer"] = {
+            "runs": peer_runs,
+            "median": {
+                "runs": len(peer_runs),
+                "wall_s": median_of(peer_runs, "wall_s"),
+                "peak_rss_mb": median_of(peer_runs, "peak_rss_mb"),
+                "check": peer_runs[-1].get("check"),
+            },
+        }
     return entry
 
 
@@ -163,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--parts",
-        default="full,nightly,floor",
-        help="which measurements: full, nightly, floor (comma-separated)",
+        default="full,nightly,floor,peer",
+        help="which measurements: full, nightly, floor, peer (comma-separated)",
     )
     args = parser.parse_args(argv)
     work = args.work.resolve()

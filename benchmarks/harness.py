@@ -342,6 +342,21 @@ def run_refresh(landing: Path, warehouse: Path, work: Path, label: str, resume: 
     return save_result(work, label, result)
 
 
+def run_peer(landing: Path, warehouse: Path, work: Path, label: str) -> dict:
+    """The pandas peer (benchmarks/pandas_peer.py) on ``landing``, checked against ``warehouse``."""
+    record = work / "logs" / f"{label}.peer.json"
+    command = [sys.executable, str(HERE / "pandas_peer.py"), "--landing", str(landing), "--json", str(record)]
+    restricted = warehouse / "restricted" / "restricted.duckdb"
+    if restricted.exists():
+        command += ["--check", str(restricted)]
+    result = timed_process(command, _refresh_env(work), work / "logs" / f"{label}.log")
+    result.pop("output", None)
+    if record.exists():
+        result["check"] = json.loads(record.read_text()).get("check")
+    print(f"    {label}: pandas peer in {result['wall_s']:.0f}s, peak {result['peak_rss_mb']} MB", flush=True)
+    return result
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -406,6 +421,17 @@ def render_table(results: dict) -> str:
                 f"| {m['peak_rss_mb']:,.0f} MB | {s(m.get('ingest'))} | {s(m.get('dbt build'))} "
                 f"| {s(m.get('audit'))} | {s(m.get('publish'))} "
                 f"| {s(m['other_stages_s'])}{other} | {s(m['startup_s'])} | {ratio} |"
+            )
+        peer = entry.get("pandas_peer", {}).get("median", {})
+        full = summarise(entry["full_refresh"]["runs"]) if "full_refresh" in entry else {}
+        if peer.get("wall_s"):
+            ratio = f"{full['wall_s'] / peer['wall_s']:.2f}x" if full.get("wall_s") else ""
+            check = peer.get("check") or {}
+            agreed = f", {check['agree']:,} of {check['compared']:,} figures agree" if check else ""
+            lines.append(
+                f"| {scale}x | {size} | | pandas peer: 6 KPIs (n={peer['runs']}{agreed}) "
+                f"| {s(peer['wall_s'])} "
+                f"| {peer['peak_rss_mb']:,.0f} MB | | | - | - | - | - | full refresh {ratio} of it |"
             )
         if floor:
             lines.append(

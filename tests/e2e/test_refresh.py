@@ -159,6 +159,22 @@ def test_second_refresh_on_the_same_warehouse_refuses_while_one_runs(published_w
     assert sha256(WarehouseLayout(warehouse).restricted_db) == before
 
 
+def test_the_benchmarks_pandas_peer_agrees_with_every_provider_and_year(published_warehouse):
+    """benchmarks/pandas_peer.py is the benchmark's peer: its figures must be the pipeline's."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "pandas_peer", Path(__file__).resolve().parents[2] / "benchmarks" / "pandas_peer.py"
+    )
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    warehouse, _ = published_warehouse
+    figures = peer.calculate(SAMPLE_LANDING)
+    checked = peer.check(figures, WarehouseLayout(warehouse).restricted_db)
+    assert checked["compared"] >= 50 and checked["only_in_peer"] == 0
+    assert checked["agree"] == checked["compared"], checked["differ_by_provider"]
+
+
 @pytest.mark.parametrize(("provider", "financial_year"), [("RX4", 2024), ("RXT", 2025)])
 def test_marts_match_an_independent_hand_calculation(published_warehouse, provider, financial_year):
     from tests.hand_calculation import calculate
