@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ipskpi.audit import load_suites, run_audit
+from ipskpi.audit import _suite_frame, load_suites, run_audit, suite_columns
 
 
 def _build(tmp_path):
@@ -157,3 +157,64 @@ def test_the_disclosure_suite_passes_a_mean_without_its_sum_and_to_one_decimal(t
 
     assert result.passed, [o.description for o in result.errors]
     assert {o.suite for o in result.outcomes} == {"disclosure__differencing"} and not result.warnings
+
+
+def test_a_suite_reads_only_the_columns_its_expectations_name(tmp_path):
+    build = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(build))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.wide as select * from (values ('P1', 'k1', 0.5, 'long text', 7)) "
+        "as v(org_code, kpi_code, value, note, other)"
+    )
+    rates = {
+        "name": "rates",
+        "meta": {"query": "select * from marts.wide;", "id_columns": ["org_code"]},
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "value", "max_value": 1, "row_condition": 'kpi_code=="k1"'},
+            },
+            {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
+        ],
+    }
+    shape = {
+        "name": "shape",
+        "meta": {"query": "select * from marts.wide"},
+        "expectations": [
+            {
+                "type": "expect_table_columns_to_match_ordered_list",
+                "kwargs": {"column_list": ["org_code", "kpi_code", "value", "note", "other"]},
+            }
+        ],
+    }
+    count_only = {
+        "name": "count",
+        "meta": {"query": "select * from marts.wide"},
+        "expectations": [{"type": "expect_table_row_count_to_be_between", "kwargs": {"max_value": 1}}],
+    }
+    assert suite_columns(shape) is None
+    assert list(_suite_frame(con, rates).columns) == ["org_code", "kpi_code", "value"]
+    assert list(_suite_frame(con, shape).columns) == ["org_code", "kpi_code", "value", "note", "other"]
+    assert list(_suite_frame(con, count_only).columns) == ["org_code"]
+    con.close()
+    result = run_audit(build, None, tmp_path / "gx", suites=[rates, shape, count_only])
+    assert result.passed and len(result.outcomes) == 4
+
+
+def test_a_column_an_expectation_names_but_the_query_lacks_is_reported_missing(tmp_path):
+    suite = {
+        "name": "missing",
+        "meta": {"query": "select * from marts.t"},
+        "expectations": [
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {"column": "absent"},
+                "severity": "critical",
+            }
+        ],
+    }
+    result = run_audit(_build(tmp_path), None, tmp_path / "gx", suites=[suite])
+    assert not result.passed
+    (error,) = result.errors
+    assert error.column == "absent"
