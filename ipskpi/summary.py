@@ -155,7 +155,7 @@ class RefreshSummary:
         if self.status == "published":
             lines.append(
                 f"  Published {self.kpi_rows:,} scorecard rows: {self.kpis} KPIs for "
-                f"{self.organisations} organisations (providers + England)"
+                f"{self.organisations} organisations (providers, ICBs, NHS England regions and England)"
             )
         else:
             lines.append("  Published nothing new: yesterday's published data is untouched")
