@@ -2,8 +2,8 @@
     kpi_population_rollup(population_relation)
 
     Turn per-period KPI populations into scorecard rows for every provider, ICB,
-    NHS England region and England, per month, quarter and financial year. Use it for KPIs whose population
-    is defined per period ("open on some day of the period", "open on the period
+    NHS England region and England, per month, quarter and financial year. Use it
+    for KPIs whose population is defined per period ("open on some day of the period", "open on the period
     end", "distinct referrals in the period"): unlike kpi_rollup, which places dated
     events in every period containing the date, the rows here are already placed in
     their period, because a quarter's or a year's population is not the sum of its
@@ -38,8 +38,8 @@ population as (
     an open WITH clause) and the final select that keep a population already placed in
     periods to the reporting scaffold (a provider's rows outside its reporting window
     are left out of the provider and its ICB, region and England alike), sum it by
-    organisation at every level (int_org_membership), zero-fill headline rows over the scaffold and compute value (null for a
-    zero denominator).
+    organisation at every level (int_org_membership), zero-fill headline rows over
+    the scaffold and compute value (null for a zero denominator).
     Arguments:
         population_cte: name of a CTE with provider_code, period_type, period_start,
             period_end, kpi_code, breakdown_type, breakdown_value, numerator, denominator.

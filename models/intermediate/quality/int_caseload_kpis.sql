@@ -2,8 +2,8 @@
     Section C caseload and employer-engagement KPIs (kpi-catalogue.md, "C - quality
     and fidelity") whose figures are not sums of dated events: each KPI's numerator,
     denominator and value, for every provider, ICB, NHS England region and England,
-    per month, quarter and financial year, in the scorecard shape. The registry (dim_kpis.model) places these
-    KPIs' rules here.
+    per month, quarter and financial year, in the scorecard shape. The registry
+    (dim_kpis.model) places these KPIs' rules here.
     Steps:
     1. Date the scaffold (int_provider_periods): each period's effective end d (the
        period end, or the as-of date while the period is not complete), the days from
