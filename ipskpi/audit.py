@@ -114,6 +114,7 @@ def _disclosure_leaks(con: duckdb.DuckDBPyConnection) -> Any:
         restricted="marts.fct_kpi_scorecard",
         public="marts.fct_kpi_scorecard_public",
         kpis="marts.dim_kpis",
+        organisations="marts.dim_organisations",
     )
 
 

@@ -48,8 +48,10 @@ full integer-programming audit, so it is a floor on what an attacker can do, not
 proof of safety against every combination.
 
 ``find_leaks(con)`` runs it on a DuckDB connection holding ``fct_kpi_scorecard``,
-``fct_kpi_scorecard_public`` and ``dim_kpis``; ``leak_frame(con)`` is the frame of leaks the
-audit's Great Expectations suite ``expectations/disclosure__differencing.json`` validates.
+``fct_kpi_scorecard_public`` and ``dim_kpis`` (and ``dim_organisations``, whose parents
+are the organisation hierarchy: provider -> ICB -> region -> England); ``leak_frame(con)``
+is the frame of leaks the audit's Great Expectations suite
+``expectations/disclosure__differencing.json`` validates.
 """
 
 from __future__ import annotations
@@ -327,23 +329,61 @@ def _read(con: duckdb.DuckDBPyConnection, restricted: str, public: str, kpis: st
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def read_org_parents(con: duckdb.DuckDBPyConnection, organisations: str) -> dict[str, str] | None:
+    """Each organisation's parent from ``organisations`` (dim_organisations: org_code,
+    parent_org_code; provider -> ICB -> region -> England), or None when ``con`` has no
+    such table (a scorecard of providers and England only)."""
+    schema, _, table = organisations.rpartition(".")
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_name = ?"
+        + (" and table_schema = ?" if schema else ""),
+        [table, schema] if schema else [table],
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None
+    pairs = con.execute(
+        f"select org_code, parent_org_code from {organisations} where parent_org_code is not null"
+    ).fetchall()
+    return {str(child): str(parent) for child, parent in pairs}
+
+
 def find_leaks(
     con: duckdb.DuckDBPyConnection,
     *,
     restricted: str = "fct_kpi_scorecard",
     public: str = "fct_kpi_scorecard_public",
     kpis: str = "dim_kpis",
+    organisations: str | None = "dim_organisations",
     org_parents: Mapping[str, str] | None = None,
     max_rounds: int = 50,
 ) -> DisclosureReport:
     """Run the differencing attack over the whole public scorecard.
 
-    ``restricted``, ``public`` and ``kpis`` are table names (trusted, from code) in
-    ``con``; ``org_parents`` maps each organisation to its parent (default: every
+    ``restricted``, ``public``, ``kpis`` and ``organisations`` are table names (trusted,
+    from code) in ``con``; ``org_parents`` maps each organisation to its parent (default:
+    the parents of ``organisations``, dim_organisations, when ``con`` has it, else every
     provider to England).
     """
     rows = _read(con, restricted, public, kpis)
+    if org_parents is None and organisations:
+        hierarchy = read_org_parents(con, organisations)
+        if hierarchy is not None:
+            org_parents = nearest_published_parents(hierarchy, {row["org_code"] for row in rows})
     return analyse(rows, org_parents=org_parents, max_rounds=max_rounds)
+
+
+def nearest_published_parents(hierarchy: Mapping[str, str], published: set[str]) -> dict[str, str]:
+    """Each published organisation's nearest ancestor that the scorecard also publishes
+    (a scorecard without ICB rows still gets provider -> England, never no relation)."""
+    parents = {}
+    for org in published:
+        parent, seen = hierarchy.get(org), {org}
+        while parent is not None and parent not in published and parent not in seen:
+            seen.add(parent)
+            parent = hierarchy.get(parent)
+        if parent in published:
+            parents[org] = parent
+    return parents
 
 
 def analyse(

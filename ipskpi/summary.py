@@ -155,7 +155,7 @@ class RefreshSummary:
         if self.status == "published":
             lines.append(
                 f"  Published {self.kpi_rows:,} scorecard rows: {self.kpis} KPIs for "
-                f"{self.organisations} organisations (providers + England)"
+                f"{self.organisations} organisations (providers, ICBs, NHS England regions and England)"
             )
         else:
             lines.append("  Published nothing new: yesterday's published data is untouched")
@@ -171,7 +171,7 @@ class RefreshSummary:
                 index = next((p for p in self.reports if p.name == "index.html"), self.reports[0])
                 live = public / "reports"
                 lines.append(f"      commissioner report {live / 'england.html'}")
-                lines.append(f"      provider reports  {live / index.name} ({len(self.reports)} pages)")
+                lines.append(f"      org reports       {live / index.name} ({len(self.reports)} pages)")
         if self.published_db is not None:
             lines.append(f"    restricted tree     {restricted}/ (exact counts: data-sharing agreement only)")
             lines.append(f"      database          {self.published_db}")

@@ -1,17 +1,18 @@
 {#
     kpi_population_rollup(population_relation)
 
-    Turn per-period KPI populations into scorecard rows for every provider and
-    England, per month, quarter and financial year. Use it for KPIs whose population
-    is defined per period ("open on some day of the period", "open on the period
+    Turn per-period KPI populations into scorecard rows for every provider, ICB,
+    NHS England region and England, per month, quarter and financial year. Use it
+    for KPIs whose population is defined per period ("open on some day of the period", "open on the period
     end", "distinct referrals in the period"): unlike kpi_rollup, which places dated
     events in every period containing the date, the rows here are already placed in
     their period, because a quarter's or a year's population is not the sum of its
     months'. Each row carries provider_code, period_type, period_start, period_end,
     kpi_code, breakdown_type, breakdown_value, numerator and denominator (null for a
     plain count), typically one row per member of the population.
-    England is computed from England's rows (sums of numerators and denominators),
-    never averaged from providers. Headline rows (breakdown_type null) are zero-filled
+    Each ICB, region and England is computed from its own providers' rows (sums of
+    numerators and denominators, through int_org_membership), never averaged from
+    providers. Headline rows (breakdown_type null) are zero-filled
     over the reporting scaffold (int_provider_periods), so an empty population gives
     numerator 0, denominator 0 and a null rate; a rate with a zero denominator is null.
     Arguments:
@@ -36,9 +37,9 @@ population as (
     The shared second half of kpi_rollup and kpi_population_rollup: CTEs (continuing
     an open WITH clause) and the final select that keep a population already placed in
     periods to the reporting scaffold (a provider's rows outside its reporting window
-    are left out of the provider and England alike), sum it by organisation and
-    England, zero-fill headline rows over the scaffold and compute value (null for a
-    zero denominator).
+    are left out of the provider and its ICB, region and England alike), sum it by
+    organisation at every level (int_org_membership), zero-fill headline rows over
+    the scaffold and compute value (null for a zero denominator).
     Arguments:
         population_cte: name of a CTE with provider_code, period_type, period_start,
             period_end, kpi_code, breakdown_type, breakdown_value, numerator, denominator.
@@ -50,7 +51,8 @@ scaffold as (
 
 population_in_scaffold as (
     -- A provider's rows count only in its scaffold periods (its reporting window), so
-    -- England, summed from the same rows, always equals the sum of its providers.
+    -- its ICB, region and England, summed from the same rows, always equal the sum of
+    -- their providers.
     select {{ population_cte }}.*
     from {{ population_cte }}
     inner join scaffold
@@ -59,33 +61,27 @@ population_in_scaffold as (
         and {{ population_cte }}.period_start = scaffold.period_start
 ),
 
+memberships as (
+    select * from {{ ref('int_org_membership') }}
+),
+
 sum_by_org as (
+    -- Every level (provider, ICB, region, England) sums its own providers' rows through
+    -- int_org_membership: never an average, never a sum of the level below's figures.
     select
-        provider_code as org_code,
-        'provider' as org_level,
-        period_type,
-        period_start,
-        period_end,
-        kpi_code,
-        breakdown_type,
-        breakdown_value,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
+        memberships.org_code,
+        memberships.org_level,
+        population_in_scaffold.period_type,
+        population_in_scaffold.period_start,
+        population_in_scaffold.period_end,
+        population_in_scaffold.kpi_code,
+        population_in_scaffold.breakdown_type,
+        population_in_scaffold.breakdown_value,
+        sum(population_in_scaffold.numerator) as numerator,
+        sum(population_in_scaffold.denominator) as denominator
     from population_in_scaffold
-    group by 1, 2, 3, 4, 5, 6, 7, 8
-    union all
-    select
-        'ENG' as org_code,
-        'england' as org_level,
-        period_type,
-        period_start,
-        period_end,
-        kpi_code,
-        breakdown_type,
-        breakdown_value,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
-    from population_in_scaffold
+    inner join memberships
+        on population_in_scaffold.provider_code = memberships.provider_code
     group by 1, 2, 3, 4, 5, 6, 7, 8
 ),
 
@@ -128,6 +124,7 @@ fill_headlines as (
     from build_headline_scaffold
     left join sum_by_org
         on build_headline_scaffold.org_code = sum_by_org.org_code
+        and build_headline_scaffold.org_level = sum_by_org.org_level
         and build_headline_scaffold.period_type = sum_by_org.period_type
         and build_headline_scaffold.period_start = sum_by_org.period_start
         and build_headline_scaffold.kpi_code = sum_by_org.kpi_code

@@ -1,13 +1,14 @@
 {#
     kpi_rollup(events_relation)
 
-    Turn dated KPI events into scorecard rows for every provider and England, per
-    month, quarter and financial year. Each event row carries provider_code,
-    kpi_code, breakdown_type, breakdown_value, event_date, numerator and
-    denominator (denominator null for a plain count). England is computed from
-    England's events (sums of numerators and denominators), never averaged from
-    providers. Headline rows (breakdown_type null) are zero-filled over the
-    reporting scaffold (int_provider_periods); a rate with a zero denominator is null.
+    Turn dated KPI events into scorecard rows for every provider, ICB, NHS England
+    region and England, per month, quarter and financial year. Each event row carries
+    provider_code, kpi_code, breakdown_type, breakdown_value, event_date, numerator and
+    denominator (denominator null for a plain count). Each ICB, region and England is
+    computed from its own providers' events (sums of numerators and denominators,
+    through int_org_membership), never averaged from providers. Headline rows
+    (breakdown_type null) are zero-filled over the reporting scaffold
+    (int_provider_periods); a rate with a zero denominator is null.
     Arguments:
         events_relation: a relation with the columns above.
     Returns columns: org_code, org_level, period_type, period_start, period_end,

@@ -18,8 +18,11 @@ import pandas as pd
 from ipskpi.sql import ident
 
 PUBLIC_SCORECARD = "fct_kpi_scorecard_public"
-DIMENSIONS = ("dim_kpis", "dim_providers", "dim_periods")
+DIMENSIONS = ("dim_kpis", "dim_providers", "dim_organisations", "dim_periods")
 ENGLAND = "ENG"
+# The levels between provider and England that get a page of their own, with how a page
+# names each (dim_organisations.org_level).
+AREA_LEVELS = {"icb": "Integrated Care Board", "region": "NHS England region"}
 
 Key = tuple[str, str, str, date, str | None, str | None]
 
@@ -143,8 +146,10 @@ class PublishedData:
         kpis: pd.DataFrame,
         providers: pd.DataFrame,
         periods: pd.DataFrame,
+        organisations: pd.DataFrame | None = None,
     ) -> None:
         self.providers = providers
+        self.organisations = organisations if organisations is not None else pd.DataFrame()
         self._kpis: dict[str, Kpi] = {}
         for row in kpis.to_dict("records"):
             self._kpis[row["kpi_code"]] = Kpi(
@@ -202,6 +207,12 @@ class PublishedData:
         self._provider_codes = sorted(
             str(r) for r in scorecard.loc[scorecard["org_level"] == "provider", "org_code"].dropna().unique()
         )
+        self._area_codes = {
+            level: sorted(
+                str(r) for r in scorecard.loc[scorecard["org_level"] == level, "org_code"].dropna().unique()
+            )
+            for level in AREA_LEVELS
+        }
         self._period_complete: dict[tuple[str, date], bool] = {}
         if not periods.empty and "is_complete" in periods:
             starts = _column(periods, "period_start")
@@ -299,6 +310,41 @@ class PublishedData:
     def has_england(self) -> bool:
         return ENGLAND in self._orgs
 
+    def area_codes(self, level: str) -> list[str]:
+        """ICBs (level icb) or NHS England regions (level region) with rows in the public scorecard."""
+        return list(self._area_codes.get(level, ()))
+
+    def _organisation_row(self, code: str) -> dict | None:
+        if self.organisations.empty or "org_code" not in self.organisations:
+            return None
+        rows = self.organisations[self.organisations["org_code"] == code]
+        return rows.iloc[0].to_dict() if len(rows) else None
+
+    def organisation(self, code: str) -> dict[str, str]:
+        """An ICB's or region's name, what it is and (for an ICB) its region, from dim_organisations."""
+        row = self._organisation_row(code) or {}
+        level = str(_none(row.get("org_level")) or "")
+        parent_code = str(_none(row.get("parent_org_code")) or "")
+        parent = self._organisation_row(parent_code) if level == "icb" else None
+        return {
+            "code": code,
+            "name": str(_none(row.get("org_name")) or code),
+            "type": AREA_LEVELS.get(level, ""),
+            "region": str(_none(parent.get("org_name")) or "") if parent else "",
+        }
+
+    def area_providers(self, code: str) -> list[str]:
+        """The published providers whose records an ICB or region sums (dim_providers)."""
+        if self.providers.empty:
+            return []
+        column = {"icb": "icb_code", "region": "nhs_region_code"}.get(
+            str(_none((self._organisation_row(code) or {}).get("org_level")) or "")
+        )
+        if column is None or column not in self.providers:
+            return []
+        codes = {str(c) for c in self.providers.loc[self.providers[column] == code, "provider_code"]}
+        return [c for c in self._provider_codes if c in codes]
+
     def provider(self, code: str) -> dict[str, str]:
         if not self.providers.empty and "provider_code" in self.providers:
             rows = self.providers[self.providers["provider_code"] == code]
@@ -327,4 +373,10 @@ def load_public(published_db: Path) -> PublishedData:
             frames[table] = con.execute(f"select * from {qualified}").df() if qualified else pd.DataFrame()
     finally:
         con.close()
-    return PublishedData(scorecard, frames["dim_kpis"], frames["dim_providers"], frames["dim_periods"])
+    return PublishedData(
+        scorecard,
+        frames["dim_kpis"],
+        frames["dim_providers"],
+        frames["dim_periods"],
+        frames["dim_organisations"],
+    )

@@ -64,6 +64,10 @@ def test_refresh_publishes_scorecard_with_provider_and_england_rows(published_wa
     con = duckdb.connect(str(WarehouseLayout(warehouse).restricted_db), read_only=True)
     levels = dict(con.execute("select org_level, count(*) from fct_kpi_scorecard group by 1").fetchall())
     assert levels["provider"] > 0 and levels["england"] > 0
+    # Issue 15: the ICB and NHS England region levels, each summed from its own providers.
+    assert (
+        set(levels) == {"provider", "icb", "region", "england"} and levels["icb"] > 0 and levels["region"] > 0
+    )
     columns = [r[0] for r in con.execute("describe fct_kpi_scorecard").fetchall()]
     assert columns == [
         "org_code",

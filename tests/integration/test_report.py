@@ -27,7 +27,7 @@ from ipskpi.report import build_reports
 from ipskpi.report.cli import add_report_command
 from ipskpi.report.labels import format_value
 
-PUBLIC_TABLES = ("fct_kpi_scorecard_public", "dim_kpis", "dim_providers", "dim_periods")
+PUBLIC_TABLES = ("fct_kpi_scorecard_public", "dim_kpis", "dim_providers", "dim_organisations", "dim_periods")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",

@@ -289,3 +289,107 @@ def test_find_leaks_reads_the_registry_flags_and_a_zero_filled_category_as_a_cou
     assert (report.cells, report.suppressed_cells, report.rounded_cells) == (3, 1, 2), report.summary()
     assert report.relations == {"breakdowns": 1}, report.summary()
     assert report.leaks == [] and report.contradictions == []
+
+
+def _scorecard_con(rows, organisations):
+    """A DuckDB connection holding the scorecards of ``rows`` (org, level, true, public,
+    suppressed: job starts, April 2024) and dim_organisations (org, level, parent)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        "create table dim_kpis as select 'job_starts' as kpi_code, 'count' as unit, true as is_numerator_a_count, "
+        "false as is_denominator_a_count, true as is_value_a_count, 'rounded_count' as public_value"
+    )
+    columns = (
+        "org_code varchar, org_level varchar, period_type varchar, period_start date, period_end date, "
+        "kpi_code varchar, breakdown_type varchar, breakdown_value varchar, numerator decimal(18, 6), "
+        "denominator decimal(18, 6), value decimal(18, 6), is_suppressed boolean"
+    )
+    con.execute(f"create table fct_kpi_scorecard ({columns})")
+    con.execute(f"create table fct_kpi_scorecard_public ({columns})")
+    april = ["month", dt.date(2024, 4, 1), dt.date(2024, 4, 30), "job_starts", None, None]
+    for org, level, true, public, suppressed in rows:
+        con.execute(
+            "insert into fct_kpi_scorecard values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, false)",
+            [org, level, *april, true, true],
+        )
+        con.execute(
+            "insert into fct_kpi_scorecard_public values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?)",
+            [org, level, *april, public, public, suppressed],
+        )
+    con.execute(
+        "create table dim_organisations (org_code varchar, org_level varchar, parent_org_code varchar)"
+    )
+    con.executemany("insert into dim_organisations values (?, ?, ?)", organisations)
+    return con
+
+
+ICB_CHAIN = [
+    ("P1", "provider", "Q1"),
+    ("P2", "provider", "Q1"),
+    ("P3", "provider", "Q1"),
+    ("P4", "provider", "Q2"),
+    ("Q1", "icb", "Y1"),
+    ("Q2", "icb", "Y1"),
+    ("Y1", "region", "ENG"),
+    ("ENG", "england", None),
+]
+
+
+def test_an_icb_minus_its_one_visible_provider_pins_the_hidden_ones_and_dim_organisations_says_so():
+    # Issue 15. ICB Q1 = P1 + P2 + P3: Q1's 7 is published as 5 (5-7), P1's 5 as 5 (5-7),
+    # P2 and P3 are hidden (1-4, as P4's 0 is shown): Q1 minus P1 leaves P2 + P3 <= 2, so
+    # both are 1. England (57, published 55) minus the rest leaves them open: only the ICB
+    # level, read from dim_organisations' parents, shows it. A single-child region (Y1 =
+    # Q1 + Q2) and a single-region England are groups of their own.
+    rows = [
+        ("ENG", "england", 57, 55, False),
+        ("Y1", "region", 57, 55, False),
+        ("Q1", "icb", 7, 5, False),
+        ("Q2", "icb", 50, 50, False),
+        ("P1", "provider", 5, 5, False),
+        ("P2", "provider", 1, None, True),
+        ("P3", "provider", 1, None, True),
+        ("P4", "provider", 50, 50, False),
+        ("P5", "provider", 0, 0, False),
+    ]
+    organisations = [*ICB_CHAIN, ("P5", "provider", "Q2")]
+
+    report = find_leaks(_scorecard_con(rows, organisations))
+
+    assert sorted((leak.key[0], leak.true_value) for leak in report.suppressed_recovered) == [
+        ("P2", 1),
+        ("P3", 1),
+    ]
+    assert report.relations == {"organisations": 4}, report.summary()
+
+    # Hiding P1 too (the secondary suppression int_public_groups' ICB group asks for)
+    # leaves every hidden count open; the flat provider -> England check never saw it.
+    protected = [(o, lvl, t, None if o == "P1" else p, s or o == "P1") for o, lvl, t, p, s in rows]
+    assert find_leaks(_scorecard_con(protected, organisations)).leaks == []
+    flat = [r for r in rows if r[1] in ("provider", "england")]
+    flat_parents = [(o, lvl, "ENG" if lvl == "provider" else None) for o, lvl, *_ in flat]
+    assert find_leaks(_scorecard_con(flat, flat_parents)).suppressed_recovered == []
+
+
+def test_a_scorecard_without_icb_rows_still_gets_provider_to_england_from_dim_organisations():
+    # dim_organisations says P1 -> Q1 -> Y1 -> ENG, but the scorecard has providers and
+    # England only: the nearest published ancestor (England) is each provider's parent, so
+    # the England = providers relation is still used, never silently dropped.
+    rows = [
+        ("ENG", "england", 6, 5, False),
+        ("P1", "provider", 5, 5, False),
+        ("P2", "provider", 1, None, True),
+        ("P3", "provider", 0, 0, False),
+    ]
+    organisations = [
+        ("P1", "provider", "Q1"),
+        ("P2", "provider", "Q1"),
+        ("P3", "provider", "Q1"),
+        *ICB_CHAIN[4:],
+    ]
+
+    report = find_leaks(_scorecard_con(rows, organisations))
+
+    assert report.relations == {"organisations": 1}, report.summary()

@@ -7,8 +7,9 @@
     2. Per provider and period: months expected, months with an accepted return among
        them, provisional months; the provider counts as expected (1) when any month is
        expected and as reporting (1) when every expected month has an accepted return.
-    3. England: the sums over its providers (every provider with an expected month,
-       including one whose first return has not arrived).
+    3. Each ICB, NHS England region and England: the sums over its providers
+       (int_org_membership; every provider with an expected month, including one whose
+       first return has not arrived).
     One row per organisation per period.
 */
 with
@@ -19,6 +20,10 @@ provider_months as (
 
 periods as (
     select * from {{ ref('int_periods') }}
+),
+
+memberships as (
+    select * from {{ ref('int_org_membership') }}
 ),
 
 place_months_in_periods as (
@@ -56,19 +61,26 @@ flag_providers as (
     from count_provider_months
 ),
 
-sum_england as (
+sum_parents as (
     select
-        'ENG' as org_code,
-        'england' as org_level,
-        period_type,
-        period_start,
-        sum(months_expected) as months_expected,
-        sum(months_with_return) as months_with_return,
-        max(has_provisional_month) as has_provisional_month,
-        sum(providers_expected) as providers_expected,
-        sum(providers_reporting) as providers_reporting
+        memberships.org_code,
+        memberships.org_level,
+        flag_providers.period_type,
+        flag_providers.period_start,
+        sum(flag_providers.months_expected) as months_expected,
+        sum(flag_providers.months_with_return) as months_with_return,
+        max(flag_providers.has_provisional_month) as has_provisional_month,
+        sum(flag_providers.providers_expected) as providers_expected,
+        sum(flag_providers.providers_reporting) as providers_reporting
     from flag_providers
-    group by period_type, period_start
+    inner join memberships
+        on flag_providers.org_code = memberships.provider_code
+    where memberships.org_level <> 'provider'
+    group by
+        memberships.org_code,
+        memberships.org_level,
+        flag_providers.period_type,
+        flag_providers.period_start
 ),
 
 unioned as (
@@ -94,7 +106,7 @@ unioned as (
         has_provisional_month,
         providers_expected,
         providers_reporting
-    from sum_england
+    from sum_parents
 ),
 
 final as (

@@ -1,7 +1,8 @@
 /*
     The groups secondary suppression protects (README "Disclosure control", step 3): a
     parent row and the rows that add up to it, over the rows with a count
-    (int_public_rows): England and its providers; a financial year and its quarters, a
+    (int_public_rows): an ICB and its providers, an NHS England region and its ICBs,
+    England and its regions (int_org_membership); a financial year and its quarters, a
     quarter and its months; a headline and the categories of one breakdown. A family of
     groups (one dimension, one KPI, one breakdown) is kept for a column only where the
     parent is the sum of its children in every group, as ipskpi.disclosure checks (a
@@ -20,19 +21,40 @@ counted as (
     where is_numerator_a_count or is_denominator_a_count
 ),
 
-england as (
-    select distinct org_code from counted
-    where org_level = 'england'
+org_memberships as (
+    select * from {{ ref('int_org_membership') }}
 ),
 
--- Each organisation's parent: every provider's is England (ICBs and regions go here).
+-- Each organisation's parent, one level up the chain the roll-ups sum along: a provider's
+-- is its ICB, an ICB's its NHS England region, a region's England. With the full chain
+-- every level pair is a group of its own (parent + children), so England minus the
+-- regions, a region minus its ICBs and an ICB minus its providers are all protected; a
+-- direct provider -> England group would add nothing the chain does not already cover.
+-- A parent with a single child (an ICB of one provider) is a group of two equal rows.
 org_parents as (
     select distinct
-        providers.org_code as child_org_code,
+        provider_code as child_org_code,
+        org_code as parent_org_code
+    from org_memberships
+    where org_level = 'icb'
+    union all
+    select distinct
+        icbs.org_code as child_org_code,
+        regions.org_code as parent_org_code
+    from org_memberships as icbs
+    inner join org_memberships as regions
+        on icbs.provider_code = regions.provider_code
+    where icbs.org_level = 'icb'
+        and regions.org_level = 'region'
+    union all
+    select distinct
+        regions.org_code as child_org_code,
         england.org_code as parent_org_code
-    from counted as providers
-    cross join england
-    where providers.org_level = 'provider'
+    from org_memberships as regions
+    inner join org_memberships as england
+        on regions.provider_code = england.provider_code
+    where regions.org_level = 'region'
+        and england.org_level = 'england'
 ),
 
 org_children as (

@@ -1,9 +1,9 @@
 /*
     Section C caseload and employer-engagement KPIs (kpi-catalogue.md, "C - quality
     and fidelity") whose figures are not sums of dated events: each KPI's numerator,
-    denominator and value, for every provider and England, per month, quarter and
-    financial year, in the scorecard shape. The registry (dim_kpis.model) places these
-    KPIs' rules here.
+    denominator and value, for every provider, ICB, NHS England region and England,
+    per month, quarter and financial year, in the scorecard shape. The registry
+    (dim_kpis.model) places these KPIs' rules here.
     Steps:
     1. Date the scaffold (int_provider_periods): each period's effective end d (the
        period end, or the as-of date while the period is not complete), the days from
@@ -13,8 +13,9 @@
     3. es_wte: wte of employment specialists in the period's last month, per provider.
     4. Employer contacts: employer_face_to_face contacts (competitive or not) dated
        from the period start to d, per provider.
-    5. England sums its providers' caseload, wte and contacts over the providers in its
-       scaffold period (a provider's figures count only in its reporting window).
+    5. Each ICB, region and England sums its providers' (int_org_membership) caseload,
+       wte and contacts over the providers in its scaffold period (a provider's figures
+       count only in its reporting window).
     6. caseload_per_es = active_caseload / es_wte; employer_contacts_per_es_week =
        employer contacts / (es_wte x days / 7). Both are null when es_wte is 0 or
        missing.
@@ -23,9 +24,9 @@
        IPSG target: at most 15%.
     8. days_to_first_employer_contact: the median gap over the referrals whose first
        face-to-face competitive employer contact falls in the period (a provider's
-       only in its scaffold periods), denominator the number of those referrals;
-       England's median is taken over all England's referrals, never from provider
-       medians.
+       only in its scaffold periods), denominator the number of those referrals; an
+       ICB's, region's or England's median is taken over all its own referrals, never
+       from provider medians.
 */
 with
 
@@ -51,6 +52,10 @@ contacts as (
 
 first_employer_contacts as (
     select * from {{ ref('int_first_employer_contacts') }}
+),
+
+memberships as (
+    select * from {{ ref('int_org_membership') }}
 ),
 
 date_scaffold as (
@@ -131,7 +136,18 @@ measure_providers as (
     where date_scaffold.org_level = 'provider'
 ),
 
-measure_england as (
+place_providers_in_parents as (
+    select
+        memberships.org_code as parent_org_code,
+        memberships.org_level as parent_org_level,
+        measure_providers.*
+    from measure_providers
+    inner join memberships
+        on measure_providers.org_code = memberships.provider_code
+    where memberships.org_level <> 'provider'
+),
+
+measure_parents as (
     select
         date_scaffold.org_code,
         date_scaffold.org_level,
@@ -139,15 +155,17 @@ measure_england as (
         date_scaffold.period_start,
         date_scaffold.period_end,
         date_scaffold.days_counted,
-        coalesce(sum(measure_providers.active_caseload), 0) as active_caseload,
-        coalesce(sum(measure_providers.employed_at_referral), 0) as employed_at_referral,
-        coalesce(sum(measure_providers.es_wte), 0) as es_wte,
-        coalesce(sum(measure_providers.employer_contacts), 0) as employer_contacts
+        coalesce(sum(place_providers_in_parents.active_caseload), 0) as active_caseload,
+        coalesce(sum(place_providers_in_parents.employed_at_referral), 0) as employed_at_referral,
+        coalesce(sum(place_providers_in_parents.es_wte), 0) as es_wte,
+        coalesce(sum(place_providers_in_parents.employer_contacts), 0) as employer_contacts
     from date_scaffold
-    left join measure_providers
-        on date_scaffold.period_type = measure_providers.period_type
-        and date_scaffold.period_start = measure_providers.period_start
-    where date_scaffold.org_level = 'england'
+    left join place_providers_in_parents
+        on date_scaffold.org_code = place_providers_in_parents.parent_org_code
+        and date_scaffold.org_level = place_providers_in_parents.parent_org_level
+        and date_scaffold.period_type = place_providers_in_parents.period_type
+        and date_scaffold.period_start = place_providers_in_parents.period_start
+    where date_scaffold.org_level <> 'provider'
     group by
         date_scaffold.org_code,
         date_scaffold.org_level,
@@ -160,7 +178,7 @@ measure_england as (
 measure_organisations as (
     select * from measure_providers
     union all
-    select * from measure_england
+    select * from measure_parents
 ),
 
 place_first_contacts_in_periods as (
@@ -182,27 +200,20 @@ place_first_contacts_in_periods as (
 
 take_median_days as (
     select
-        provider_code as org_code,
-        period_type,
-        period_start,
+        memberships.org_code,
+        memberships.org_level,
+        place_first_contacts_in_periods.period_type,
+        place_first_contacts_in_periods.period_start,
         count(*) as referrals_counted,
-        {{ median('days_to_first_employer_contact') }} as median_days
+        {{ median('place_first_contacts_in_periods.days_to_first_employer_contact') }} as median_days
     from place_first_contacts_in_periods
+    inner join memberships
+        on place_first_contacts_in_periods.provider_code = memberships.provider_code
     group by
-        provider_code,
-        period_type,
-        period_start
-    union all
-    select
-        'ENG' as org_code,
-        period_type,
-        period_start,
-        count(*) as referrals_counted,
-        {{ median('days_to_first_employer_contact') }} as median_days
-    from place_first_contacts_in_periods
-    group by
-        period_type,
-        period_start
+        memberships.org_code,
+        memberships.org_level,
+        place_first_contacts_in_periods.period_type,
+        place_first_contacts_in_periods.period_start
 ),
 
 fill_median_days as (
@@ -217,6 +228,7 @@ fill_median_days as (
     from date_scaffold
     left join take_median_days
         on date_scaffold.org_code = take_median_days.org_code
+        and date_scaffold.org_level = take_median_days.org_level
         and date_scaffold.period_type = take_median_days.period_type
         and date_scaffold.period_start = take_median_days.period_start
 ),
