@@ -18,6 +18,7 @@ BREAKDOWN_TYPES = {
     "last_paid_work": "Last paid work",
     "benefit": "Main benefit",
     "living_situation": "Living situation",
+    "wait_band": "Days from referral to first contact",
 }
 
 # Category labels and their order (the contract's code order) per breakdown type.
@@ -82,6 +83,11 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "homeless": "Homeless",
         "other": "Other",
         "unknown": "Unknown",
+    },
+    "wait_band": {
+        "0_to_7_days": "0 to 7 days",
+        "8_to_30_days": "8 to 30 days",
+        "over_30_days": "Over 30 days",
     },
     "band": {"exemplary": "Exemplary", "good": "Good", "fair": "Fair", "not_ips": "Not IPS"},
 }

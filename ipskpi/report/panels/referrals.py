@@ -30,6 +30,10 @@ INTAKE_BREAKDOWNS = (
     "gender",
     "ethnic_group",
 )
+# NHS England's IPS dashboard measures (section B): headline figures in the year table,
+# and (KPI, breakdown) shares shown as a table of their categories.
+NHSE_HEADLINES = ("referrals_accessed",)
+NHSE_BREAKDOWNS = (("first_contact_wait", "wait_band"),)
 INTAKE_RATES = (
     "employed_at_referral_rate",
     "long_term_benefit_rate",
@@ -51,12 +55,24 @@ def intake_panel(ctx: PageContext) -> Panel:
         f"The people accepted in {fy_name}, {compare}: a service far from England on employment "
         "status, benefits or qualifications may be choosing the people closest to work."
     )
-    codes = ["referrals_received", "referrals_accepted", *INTAKE_RATES, "intake_profile"]
+    nhse_shares = [code for code, _ in NHSE_BREAKDOWNS]
+    codes = [
+        "referrals_received",
+        "referrals_accepted",
+        *NHSE_HEADLINES,
+        *INTAKE_RATES,
+        "intake_profile",
+        *nhse_shares,
+    ]
     blocks: list[Block] = [
         kpi_values_table(
-            ctx, panel_id, [c for c in codes if c != "intake_profile"], "Intake by financial year"
+            ctx,
+            panel_id,
+            [c for c in codes if c != "intake_profile" and c not in nhse_shares],
+            "Intake by financial year",
         )
     ]
+    blocks += [b for code, btype in NHSE_BREAKDOWNS if (b := _shares_table(ctx, code, btype))]
     if not data.has_kpi("intake_profile"):
         blocks.append(not_yet_block(["intake_profile"], "intake profile shares"))
     elif ctx.latest_fy is not None:
@@ -122,3 +138,29 @@ def intake_panel(ctx: PageContext) -> Panel:
         "definitions": definitions(data, codes),
         "unavailable": None,
     }
+
+
+def _shares_table(ctx: PageContext, kpi_code: str, breakdown_type: str) -> Block | None:
+    """A breakdown of a share KPI (each category over the KPI's population) in the latest
+    financial year, for the organisation and England; None when nothing is published."""
+    data = ctx.data
+    if ctx.latest_fy is None or not data.has_kpi(kpi_code):
+        return None
+    values = lb.category_order(
+        breakdown_type, data.breakdown_values(kpi_code, breakdown_type, "financial_year", ctx.latest_fy)
+    )
+    if not values:
+        return None
+    orgs = [(ctx.org_short, ctx.org_code)] + ([("England", ctx.compare)] if ctx.compare else [])
+    columns = [
+        (name, [ctx.fy(code, kpi_code, ctx.latest_fy, breakdown_type, v) for v in values], "rate")
+        for name, code in orgs
+    ]
+    kpi = data.kpi(kpi_code)
+    table = figures_table(
+        f"{kpi.kpi_name}, {lb.financial_year_label(ctx.latest_fy)}",
+        [lb.category_label(breakdown_type, v) for v in values],
+        columns,
+    )
+    table["head"][0][0] = head(lb.breakdown_label(breakdown_type))
+    return table
