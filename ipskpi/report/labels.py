@@ -19,6 +19,8 @@ BREAKDOWN_TYPES = {
     "benefit": "Main benefit",
     "living_situation": "Living situation",
     "wait_band": "Days from referral to first contact",
+    "discharge_hours_band": "Hours a week at discharge",
+    "service_band": "Days in the service",
 }
 
 # Category labels and their order (the contract's code order) per breakdown type.
@@ -88,6 +90,16 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "0_to_7_days": "0 to 7 days",
         "8_to_30_days": "8 to 30 days",
         "over_30_days": "Over 30 days",
+    },
+    "discharge_hours_band": {
+        "30_plus_hours": "30 hours or more",
+        "16_to_29_hours": "16 to 29 hours",
+        "15_or_less_hours": "15 hours or less",
+    },
+    "service_band": {
+        "0_to_90_days": "Up to 90 days",
+        "91_to_180_days": "91 to 180 days",
+        "over_180_days": "Over 180 days",
     },
     "band": {"exemplary": "Exemplary", "good": "Good", "fair": "Fair", "not_ips": "Not IPS"},
 }

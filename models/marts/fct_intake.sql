@@ -6,8 +6,10 @@
        acceptance rate, share from secondary care, the intake profile and the
        over-known rates.
     2. int_access_kpis_rolled_up: NHS England's IPS dashboard measures (the dated
-       events of int_access_kpi_events rolled up by kpi_rollup): access and the wait
-       for a first direct contact.
+       events of int_access_kpi_events rolled up by kpi_rollup): access, the wait
+       for a first direct contact, the time in service and work and hours at
+       discharge (the catalogue's section says which part of the service each
+       measures).
     One row per organisation per period per KPI per breakdown.
 */
 with
