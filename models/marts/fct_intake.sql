@@ -7,9 +7,10 @@
        over-known rates.
     2. int_access_kpis_rolled_up: NHS England's IPS dashboard measures (the dated
        events of int_access_kpi_events rolled up by kpi_rollup): access, the wait
-       for a first direct contact, the time in service and work and hours at
-       discharge (the catalogue's section says which part of the service each
-       measures).
+       for a first direct contact, the time in service, work and hours at
+       discharge, referral-source groups, contacts by medium, profile completeness
+       and access in the financial year (the catalogue's section says which part of
+       the service each measures).
     One row per organisation per period per KPI per breakdown.
 */
 with

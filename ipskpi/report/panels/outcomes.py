@@ -10,6 +10,7 @@ from ipskpi.report.panels.common import (
     Panel,
     any_suppressed,
     any_value,
+    breakdown_table,
     chart_block,
     definitions,
     figures_table,
@@ -18,7 +19,6 @@ from ipskpi.report.panels.common import (
     note_block,
     point,
     quarterly_series,
-    shares_table,
     trend_line,
 )
 
@@ -95,7 +95,7 @@ def jobs_panel(ctx: PageContext) -> Panel:
     blocks.append(
         kpi_values_table(ctx, panel_id, DISCHARGE_HEADLINES, "At discharge (closure), by financial year")
     )
-    blocks += [b for code, btype in DISCHARGE_BREAKDOWNS if (b := shares_table(ctx, code, btype))]
+    blocks += [b for code, btype in DISCHARGE_BREAKDOWNS if (b := breakdown_table(ctx, code, btype))]
     codes = ("job_starts", "people_into_work", *DISCHARGE_HEADLINES, *(c for c, _ in DISCHARGE_BREAKDOWNS))
     return {
         "id": panel_id,

@@ -11,6 +11,7 @@ from ipskpi.report.panels.common import (
     Panel,
     any_suppressed,
     any_value,
+    breakdown_table,
     chart_block,
     definitions,
     figures_table,
@@ -18,7 +19,6 @@ from ipskpi.report.panels.common import (
     kpi_values_table,
     not_yet_block,
     point,
-    shares_table,
 )
 
 INTAKE_BREAKDOWNS = (
@@ -32,9 +32,13 @@ INTAKE_BREAKDOWNS = (
     "ethnic_group",
 )
 # NHS England's IPS dashboard measures (section B): headline figures in the year table,
-# and (KPI, breakdown) shares shown as a table of their categories.
-NHSE_HEADLINES = ("referrals_accessed",)
-NHSE_BREAKDOWNS = (("first_contact_wait", "wait_band"),)
+# and (KPI, breakdown) shown as a table of their categories (shares or counts).
+NHSE_HEADLINES = ("referrals_accessed", "referrals_accessed_in_year", "profile_completeness")
+NHSE_BREAKDOWNS = (
+    ("first_contact_wait", "wait_band"),
+    ("referral_source_group", "referral_source_group"),
+    ("profile_completeness", "profile_field"),
+)
 INTAKE_RATES = (
     "employed_at_referral_rate",
     "long_term_benefit_rate",
@@ -56,24 +60,28 @@ def intake_panel(ctx: PageContext) -> Panel:
         f"The people accepted in {fy_name}, {compare}: a service far from England on employment "
         "status, benefits or qualifications may be choosing the people closest to work."
     )
-    nhse_shares = [code for code, _ in NHSE_BREAKDOWNS]
-    codes = [
-        "referrals_received",
-        "referrals_accepted",
-        *NHSE_HEADLINES,
-        *INTAKE_RATES,
-        "intake_profile",
-        *nhse_shares,
-    ]
+    breakdown_only = [code for code, _ in NHSE_BREAKDOWNS if code not in NHSE_HEADLINES]
+    codes = list(
+        dict.fromkeys(
+            [
+                "referrals_received",
+                "referrals_accepted",
+                *NHSE_HEADLINES,
+                *INTAKE_RATES,
+                "intake_profile",
+                *breakdown_only,
+            ]
+        )
+    )
     blocks: list[Block] = [
         kpi_values_table(
             ctx,
             panel_id,
-            [c for c in codes if c != "intake_profile" and c not in nhse_shares],
+            [c for c in codes if c != "intake_profile" and c not in breakdown_only],
             "Intake by financial year",
         )
     ]
-    blocks += [b for code, btype in NHSE_BREAKDOWNS if (b := shares_table(ctx, code, btype))]
+    blocks += [b for code, btype in NHSE_BREAKDOWNS if (b := breakdown_table(ctx, code, btype))]
     if not data.has_kpi("intake_profile"):
         blocks.append(not_yet_block(["intake_profile"], "intake profile shares"))
     elif ctx.latest_fy is not None:

@@ -17,7 +17,37 @@
        (service_band_from_access) over the closed referrals accessed on or before
        closure, and hours_at_discharge (discharge_hours_band) over the closed
        referrals in work at discharge with hours known, dated by closure_date.
+    4. Breakdowns of counts: referral_source_group, each referral received, dated by
+       referral_date, by NHS England's referral-source group; contacts_by_medium,
+       each recorded contact (int_contacts_latest), dated by contact_date, by the
+       contract's contact_type (client_face_to_face, client_remote,
+       employer_face_to_face, employer_remote, clinical_team, jobcentre).
+    5. profile_completeness: each accepted referral received (int_referrals_profiled),
+       dated by referral_date, once per profile field (profile_field breakdown: 1 when
+       the field is known, over 1) and once in the headline (1 when every field is
+       known). Unknown is missing or the contract's not-known code: age_at_referral
+       missing; gender X; ethnic_category Z, 99 or not in the NHS list;
+       highest_qualification, last_paid_work, benefit and living_situation unknown;
+       employment_status ZZ; held_job_12m_plus and in_secondary_mh_care U.
+    6. referrals_accessed_in_year (MHS116-style, financial years only): each referral
+       with at least one direct client contact (as access: client_face_to_face or
+       client_remote, on or after referral_date) in a financial year, once per year,
+       dated by its first such contact of the year, whenever it was referred (a case
+       carried over from an earlier year counts in every year it is seen);
+       int_access_kpis_rolled_up keeps its financial-year rows only.
 */
+{%- set profile_fields = [
+    ('age', "referrals.age_band <> 'not_recorded'"),
+    ('gender', "referrals.gender not in ('X', 'not_recorded')"),
+    ('ethnic_category', "coalesce(referrals.ethnic_group not in ('Not stated', 'not_recorded'), false)"),
+    ('highest_qualification', 'referrals.is_qualification_known'),
+    ('employment_status', "referrals.employment_status_recorded not in ('ZZ', 'not_recorded')"),
+    ('last_paid_work', "referrals.last_paid_work not in ('unknown', 'not_recorded')"),
+    ('held_job_12m_plus', 'referrals.is_held_job_known'),
+    ('benefit', 'referrals.is_benefit_known'),
+    ('living_situation', "referrals.living_situation not in ('unknown', 'not_recorded')"),
+    ('in_secondary_mh_care', 'referrals.is_secondary_care_known'),
+] %}
 {%- set service_bands = ['0_to_90_days', '91_to_180_days', 'over_180_days'] %}
 {%- set share_kpis = [
     ('first_contact_wait', 'wait_band', 'access_date', 'wait_band',
@@ -31,6 +61,46 @@ with
 
 journeys as (
     select * from {{ ref('int_referral_journeys') }}
+),
+
+contacts as (
+    select * from {{ ref('int_contacts_latest') }}
+),
+
+referrals as (
+    select * from {{ ref('int_referrals_profiled') }}
+),
+
+financial_years as (
+    select * from {{ ref('int_periods') }}
+    where period_type = 'financial_year'
+),
+
+flag_known_fields as (
+    select
+        {%- for field, known in profile_fields %}
+        case when {{ known }} then 1 else 0 end as is_{{ field }}_known,
+        {%- endfor %}
+        referrals.provider_code,
+        referrals.referral_date
+    from referrals
+    where referrals.is_accepted
+),
+
+find_first_direct_contacts_in_years as (
+    select
+        journeys.provider_code,
+        journeys.referral_id,
+        financial_years.period_start,
+        min(contacts.contact_date) as first_contact_date
+    from journeys
+    inner join contacts
+        on journeys.provider_code = contacts.provider_code
+        and journeys.referral_id = contacts.referral_id
+    inner join financial_years
+        on contacts.contact_date between financial_years.period_start and financial_years.period_effective_end
+    where {{ direct_client_contact('contacts', 'journeys') }}
+    group by journeys.provider_code, journeys.referral_id, financial_years.period_start
 ),
 
 events_unioned as (
@@ -55,6 +125,82 @@ events_unioned as (
         1 as denominator
     from journeys
     where closure_date is not null
+    union all
+    select
+        provider_code,
+        'referral_source_group' as kpi_code,
+        null as breakdown_type,
+        null as breakdown_value,
+        referral_date as event_date,
+        1 as numerator,
+        null as denominator
+    from journeys
+    union all
+    select
+        provider_code,
+        'referral_source_group' as kpi_code,
+        'referral_source_group' as breakdown_type,
+        referral_source_group as breakdown_value,
+        referral_date as event_date,
+        1 as numerator,
+        null as denominator
+    from journeys
+    union all
+    select
+        provider_code,
+        'contacts_by_medium' as kpi_code,
+        null as breakdown_type,
+        null as breakdown_value,
+        contact_date as event_date,
+        1 as numerator,
+        null as denominator
+    from contacts
+    union all
+    select
+        provider_code,
+        'contacts_by_medium' as kpi_code,
+        'contact_type' as breakdown_type,
+        coalesce(contact_type, 'not_recorded') as breakdown_value,
+        contact_date as event_date,
+        1 as numerator,
+        null as denominator
+    from contacts
+    union all
+    select
+        provider_code,
+        'profile_completeness' as kpi_code,
+        null as breakdown_type,
+        null as breakdown_value,
+        referral_date as event_date,
+        case
+            when {% for field, known in profile_fields %}is_{{ field }}_known{{ ' + ' if not loop.last }}{% endfor %}
+                = {{ profile_fields | length }} then 1
+            else 0
+        end as numerator,
+        1 as denominator
+    from flag_known_fields
+    {%- for field, known in profile_fields %}
+    union all
+    select
+        provider_code,
+        'profile_completeness' as kpi_code,
+        'profile_field' as breakdown_type,
+        '{{ field }}' as breakdown_value,
+        referral_date as event_date,
+        is_{{ field }}_known as numerator,
+        1 as denominator
+    from flag_known_fields
+    {%- endfor %}
+    union all
+    select
+        provider_code,
+        'referrals_accessed_in_year' as kpi_code,
+        null as breakdown_type,
+        null as breakdown_value,
+        first_contact_date as event_date,
+        1 as numerator,
+        null as denominator
+    from find_first_direct_contacts_in_years
     {%- for kpi_code, band_column, date_column, breakdown_type, bands in share_kpis %}
     union all
     select

@@ -5,7 +5,8 @@
     "NHS England's measures"); int_access_kpi_events turns them into KPI events.
     Steps:
     1. Access: the first direct contact with the client (client_face_to_face, or
-       client_remote: phone or video) on or after the referral_date. The return has
+       client_remote: phone or video) on or after the referral_date (the macro
+       direct_client_contact). The return has
        one row per contact that took place (no did-not-attend rows), so every recorded
        client contact is an attended one; a contact dated before the referral, and a
        contact with an employer, the clinical team or a jobcentre (not with the client),
@@ -23,6 +24,11 @@
        discharge_hours_band: 30_plus_hours (30 or more), 16_to_29_hours (16 to under
        30), 15_or_less_hours (under 16); null when no hours are known (the
        referral is then left out of hours_at_discharge).
+    4. referral_source_group: NHS England's groups of the referral source:
+       secondary_mental_health_care (secondary_mh_team), primary_health_care
+       (primary_care), self_referral (self), other (jobcentre and other, as NHS
+       England's Other group holds every source outside health care and self
+       referral), not_recorded (missing).
     One row per provider per referral.
 */
 with
@@ -49,8 +55,7 @@ find_first_direct_contacts as (
     inner join contacts
         on referrals.provider_code = contacts.provider_code
         and referrals.referral_id = contacts.referral_id
-    where contacts.contact_type in ('client_face_to_face', 'client_remote')
-        and contacts.contact_date >= referrals.referral_date
+    where {{ direct_client_contact('contacts', 'referrals') }}
     group by referrals.provider_code, referrals.referral_id
 ),
 
@@ -73,6 +78,14 @@ measure_days as (
         referrals.provider_code,
         referrals.referral_id,
         referrals.referral_date,
+        case referrals.referral_source
+            when 'secondary_mh_team' then 'secondary_mental_health_care'
+            when 'primary_care' then 'primary_health_care'
+            when 'self' then 'self_referral'
+            when 'jobcentre' then 'other'
+            when 'other' then 'other'
+            else 'not_recorded'
+        end as referral_source_group,
         find_first_direct_contacts.access_date,
         referrals.closure_date,
         {{ dbt.datediff('referrals.referral_date', 'find_first_direct_contacts.access_date', 'day') }}
@@ -100,6 +113,7 @@ final as (
         provider_code,
         referral_id,
         referral_date,
+        referral_source_group,
         access_date,
         closure_date,
         days_to_access,
