@@ -18,6 +18,12 @@ BREAKDOWN_TYPES = {
     "last_paid_work": "Last paid work",
     "benefit": "Main benefit",
     "living_situation": "Living situation",
+    "wait_band": "Days from referral to first contact",
+    "discharge_hours_band": "Hours a week at discharge",
+    "service_band": "Days in the service",
+    "referral_source_group": "Referral source (NHS England's groups)",
+    "contact_type": "Contact type and medium",
+    "profile_field": "Profile field known",
 }
 
 # Category labels and their order (the contract's code order) per breakdown type.
@@ -82,6 +88,49 @@ CATEGORIES: dict[str, dict[str, str]] = {
         "homeless": "Homeless",
         "other": "Other",
         "unknown": "Unknown",
+    },
+    "wait_band": {
+        "0_to_7_days": "0 to 7 days",
+        "8_to_30_days": "8 to 30 days",
+        "over_30_days": "Over 30 days",
+    },
+    "discharge_hours_band": {
+        "30_plus_hours": "30 hours or more",
+        "16_to_29_hours": "16 to 29 hours",
+        "15_or_less_hours": "15 hours or less",
+    },
+    "service_band": {
+        "0_to_90_days": "Up to 90 days",
+        "91_to_180_days": "91 to 180 days",
+        "over_180_days": "Over 180 days",
+    },
+    "referral_source_group": {
+        "secondary_mental_health_care": "Secondary mental health care",
+        "primary_health_care": "Primary health care",
+        "self_referral": "Self referral",
+        "other": "Other (incl. Jobcentre)",
+        "not_recorded": "Not recorded",
+    },
+    "contact_type": {
+        "client_face_to_face": "Client, face to face",
+        "client_remote": "Client, phone or video",
+        "employer_face_to_face": "Employer, face to face",
+        "employer_remote": "Employer, remote",
+        "clinical_team": "Clinical team",
+        "jobcentre": "Jobcentre",
+        "not_recorded": "Not recorded",
+    },
+    "profile_field": {
+        "age": "Age",
+        "gender": "Gender",
+        "ethnic_category": "Ethnic category",
+        "highest_qualification": "Highest qualification",
+        "employment_status": "Employment status",
+        "last_paid_work": "Last paid work",
+        "held_job_12m_plus": "Held a job over a year",
+        "benefit": "Benefit",
+        "living_situation": "Living situation",
+        "in_secondary_mh_care": "In secondary mental health care",
     },
     "band": {"exemplary": "Exemplary", "good": "Good", "fair": "Fair", "not_ips": "Not IPS"},
 }

@@ -317,3 +317,29 @@ def unavailable(
         "definitions": definitions(data, codes),
         "unavailable": note,
     }
+
+
+def breakdown_table(ctx: PageContext, kpi_code: str, breakdown_type: str) -> Block | None:
+    """A KPI's breakdown (a share of its population, or a count, by the KPI's unit) in the
+    latest financial year, for the organisation and England; None when nothing is published."""
+    data = ctx.data
+    if ctx.latest_fy is None or not data.has_kpi(kpi_code):
+        return None
+    values = lb.category_order(
+        breakdown_type, data.breakdown_values(kpi_code, breakdown_type, "financial_year", ctx.latest_fy)
+    )
+    if not values:
+        return None
+    kpi = data.kpi(kpi_code)
+    orgs = [(ctx.org_short, ctx.org_code)] + ([("England", ctx.compare)] if ctx.compare else [])
+    columns = [
+        (name, [ctx.fy(code, kpi_code, ctx.latest_fy, breakdown_type, v) for v in values], kpi.unit)
+        for name, code in orgs
+    ]
+    table = figures_table(
+        f"{kpi.kpi_name}, {lb.financial_year_label(ctx.latest_fy)}",
+        [lb.category_label(breakdown_type, v) for v in values],
+        columns,
+    )
+    table["head"][0][0] = head(lb.breakdown_label(breakdown_type))
+    return table

@@ -10,6 +10,7 @@ from ipskpi.report.panels.common import (
     Panel,
     any_suppressed,
     any_value,
+    breakdown_table,
     chart_block,
     definitions,
     figures_table,
@@ -57,6 +58,16 @@ def _starts_chart(ctx: PageContext, period_type: str) -> Block | None:
     )
 
 
+# NHS England's IPS dashboard measures at discharge (closure): headline figures, and
+# (KPI, breakdown) shares shown as a table of their categories.
+DISCHARGE_HEADLINES = ("employed_at_discharge_rate",)
+DISCHARGE_BREAKDOWNS = (
+    ("hours_at_discharge", "discharge_hours_band"),
+    ("time_in_service_from_referral", "service_band"),
+    ("time_in_service_from_access", "service_band"),
+)
+
+
 def jobs_panel(ctx: PageContext) -> Panel:
     data = ctx.data
     panel_id = "jobs"
@@ -81,12 +92,17 @@ def jobs_panel(ctx: PageContext) -> Panel:
                 )
             )
             blocks.append(quarterly)
+    blocks.append(
+        kpi_values_table(ctx, panel_id, DISCHARGE_HEADLINES, "At discharge (closure), by financial year")
+    )
+    blocks += [b for code, btype in DISCHARGE_BREAKDOWNS if (b := breakdown_table(ctx, code, btype))]
+    codes = ("job_starts", "people_into_work", *DISCHARGE_HEADLINES, *(c for c, _ in DISCHARGE_BREAKDOWNS))
     return {
         "id": panel_id,
         "heading": "Job starts and people into work",
         "lead": "New jobs started each month, and people starting their first job with the service.",
         "blocks": blocks,
-        "definitions": definitions(data, ("job_starts", "people_into_work")),
+        "definitions": definitions(data, codes),
         "unavailable": None,
     }
 

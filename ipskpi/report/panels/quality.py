@@ -12,6 +12,7 @@ from ipskpi.report.panels.common import (
     Block,
     PageContext,
     Panel,
+    breakdown_table,
     cell,
     definitions,
     fy_headers,
@@ -37,6 +38,10 @@ def caseload_panel(ctx: PageContext) -> Panel:
     blocks: list[Block] = [
         kpi_values_table(ctx, panel_id, codes, "Caseload at the end of each financial year")
     ]
+    # NHS England's contacts by type and medium: the year's contacts by contact_type.
+    by_medium = breakdown_table(ctx, "contacts_by_medium", "contact_type")
+    if by_medium:
+        blocks.append(by_medium)
     line = trend_line(
         ctx,
         "caseload_per_es",

@@ -11,6 +11,7 @@ from ipskpi.report.panels.common import (
     Panel,
     any_suppressed,
     any_value,
+    breakdown_table,
     chart_block,
     definitions,
     figures_table,
@@ -29,6 +30,14 @@ INTAKE_BREAKDOWNS = (
     "living_situation",
     "gender",
     "ethnic_group",
+)
+# NHS England's IPS dashboard measures (section B): headline figures in the year table,
+# and (KPI, breakdown) shown as a table of their categories (shares or counts).
+NHSE_HEADLINES = ("referrals_accessed", "referrals_accessed_in_year", "profile_completeness")
+NHSE_BREAKDOWNS = (
+    ("first_contact_wait", "wait_band"),
+    ("referral_source_group", "referral_source_group"),
+    ("profile_completeness", "profile_field"),
 )
 INTAKE_RATES = (
     "employed_at_referral_rate",
@@ -51,12 +60,28 @@ def intake_panel(ctx: PageContext) -> Panel:
         f"The people accepted in {fy_name}, {compare}: a service far from England on employment "
         "status, benefits or qualifications may be choosing the people closest to work."
     )
-    codes = ["referrals_received", "referrals_accepted", *INTAKE_RATES, "intake_profile"]
+    breakdown_only = [code for code, _ in NHSE_BREAKDOWNS if code not in NHSE_HEADLINES]
+    codes = list(
+        dict.fromkeys(
+            [
+                "referrals_received",
+                "referrals_accepted",
+                *NHSE_HEADLINES,
+                *INTAKE_RATES,
+                "intake_profile",
+                *breakdown_only,
+            ]
+        )
+    )
     blocks: list[Block] = [
         kpi_values_table(
-            ctx, panel_id, [c for c in codes if c != "intake_profile"], "Intake by financial year"
+            ctx,
+            panel_id,
+            [c for c in codes if c != "intake_profile" and c not in breakdown_only],
+            "Intake by financial year",
         )
     ]
+    blocks += [b for code, btype in NHSE_BREAKDOWNS if (b := breakdown_table(ctx, code, btype))]
     if not data.has_kpi("intake_profile"):
         blocks.append(not_yet_block(["intake_profile"], "intake profile shares"))
     elif ctx.latest_fy is not None:
