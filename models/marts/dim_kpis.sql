@@ -57,7 +57,7 @@ previous_targets as (
         or (default_target_versions.target_max is null) <> (default_targets.target_max is null)
     )
     and not exists (
-        select 1
+        select 1 as is_later_version
         from default_target_versions as later
         where later.kpi_code = default_target_versions.kpi_code
             and later.valid_to > default_target_versions.valid_to
