@@ -70,11 +70,11 @@ classify_levels as (
             when select_breakdowns.breakdown = 'England' then 'country'
             when select_breakdowns.breakdown = 'Provider' then 'nhs_trust'
             when select_breakdowns.breakdown in (
-                'Sub ICB - GP Practice or Residence', 'CCG - GP Practice or Residence'
-            ) then 'sub_icb'
+                    'Sub ICB - GP Practice or Residence', 'CCG - GP Practice or Residence'
+                ) then 'sub_icb'
             when select_breakdowns.breakdown in (
-                'ICB - GP Practice or Residence', 'STP - GP Practice or Residence'
-            ) then 'icb'
+                    'ICB - GP Practice or Residence', 'STP - GP Practice or Residence'
+                ) then 'icb'
             else 'nhs_region'
         end as area_type
     from select_breakdowns
