@@ -46,7 +46,14 @@ from ipskpi.sql import literal
 
 KEEP_GENERATIONS = 5
 # What anyone may see (README, "Who may read what"); every other mart is restricted.
-PUBLIC_TABLES = ("fct_kpi_scorecard_public", "dim_kpis", "dim_providers", "dim_organisations", "dim_periods")
+PUBLIC_TABLES = (
+    "fct_kpi_scorecard_public",
+    "dim_kpis",
+    "dim_providers",
+    "dim_organisations",
+    "dim_periods",
+    "fct_ips_access_triangulation_public",
+)
 HISTORY_TABLES = ("refresh_runs", "audit_results", "load_summary")  # restricted
 PUBLIC, RESTRICTED = "public", "restricted"
 PUBLIC_DB, RESTRICTED_DB = "public.duckdb", "restricted.duckdb"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ipskpi.contract import COMMISSIONER_RETURN
 from ipskpi.generator import timeline, writers
+from ipskpi.generator.geography import HOST_TRUST_GEOGRAPHY
 from ipskpi.generator.lifecycle import AS_OF_DAY
 from ipskpi.generator.reference import ENGLAND_CODE, REGION_NAMES, ProviderPlan, Reference, ScaleConfig
 from ipskpi.generator.timeline import NEVER
@@ -90,6 +91,21 @@ MHSDS_MEASURES = (
         "Proportion of adults aged 18 to 69 in contact with secondary mental health "
         "services in employment (rolling 12 months)",
     ),
+)
+
+# Which measures NHS Digital publishes at which level (../shared/spec/public-sources.md,
+# MHSDS): MHS116 per provider and sub-ICB, AMH16e%/AMH17e/AMH17e% for sub-ICB, ICB and
+# commissioning region but not per provider, England everything.
+MHSDS_ENGLAND_MEASURES = frozenset({"MHS116", "MHS116a", "AMH16e%", "AMH17e", "AMH17e%"})
+MHSDS_PROVIDER_MEASURES = frozenset({"MHS116"})
+MHSDS_SUB_ICB_MEASURES = MHSDS_ENGLAND_MEASURES
+MHSDS_EMPLOYMENT_MEASURES = frozenset({"AMH16e%", "AMH17e", "AMH17e%"})
+# BREAKDOWN as NHS Digital names it, and the level in HOST_TRUST_GEOGRAPHY (0 sub-ICB,
+# 1 ICB, 2 region).
+MHSDS_AREA_BREAKDOWNS = (
+    ("Sub ICB - GP Practice or Residence", 0),
+    ("ICB - GP Practice or Residence", 1),
+    ("Commissioning Region", 2),
 )
 
 
@@ -471,7 +487,12 @@ def write_mhsds(
     rng: np.random.Generator,
     out: Path,
 ) -> dict[str, int]:
-    """Monthly MHSDS long CSVs: England and each host trust, the IPS and employment measures."""
+    """Monthly MHSDS long CSVs at the levels NHS Digital publishes each measure: MHS116 (IPS
+    access, rolling 12 months) for England, each host trust (BREAKDOWN Provider) and each
+    sub-ICB; MHS116a (per 100,000) for England and sub-ICB; AMH16e% / AMH17e / AMH17e%
+    (employment status recorded / in employment) for England, sub-ICB, ICB and
+    commissioning region, never per provider. A host trust's people count in its sub-ICB,
+    ICB and region (``geography.HOST_TRUST_GEOGRAPHY``)."""
     folder = out / "mhsds"
     folder.mkdir(parents=True, exist_ok=True)
     t = plan.table
@@ -529,8 +550,30 @@ def write_mhsds(
         eng_contact = in_contact.sum() * scale_up
         eng_rec = float((rec * in_contact).sum() / in_contact.sum())
         england = ("ENG", "England", eng_acc, eng_pop, eng_rec, amh17.sum() * scale_up, eng_contact)
+        areas_published = [("England", england, MHSDS_ENGLAND_MEASURES)]
+        areas_published += [("Provider", a, MHSDS_PROVIDER_MEASURES) for a in per_area]
+        for breakdown, level in MHSDS_AREA_BREAKDOWNS:
+            groups: dict[tuple[str, str], list[int]] = {}
+            for i, h in enumerate(hosts):
+                geography = HOST_TRUST_GEOGRAPHY.get(h)
+                if geography is not None:
+                    groups.setdefault((geography[2 * level], geography[2 * level + 1]), []).append(i)
+            for (code, desc), members in sorted(groups.items()):
+                idx = np.array(members)
+                contact = float(in_contact[idx].sum())
+                area = (
+                    code,
+                    desc.upper(),
+                    float(accessed[idx, mi].sum()),
+                    float(population[idx].sum()),
+                    float((rec[idx] * in_contact[idx]).sum() / contact),
+                    float(amh17[idx].sum()),
+                    contact,
+                )
+                measures = MHSDS_SUB_ICB_MEASURES if level == 0 else MHSDS_EMPLOYMENT_MEASURES
+                areas_published.append((breakdown, area, measures))
         rows = []
-        for breakdown, area in [("England", england)] + [("Provider", a) for a in per_area]:
+        for breakdown, area, published in areas_published:
             code, desc, acc, pop, rec_pct, amh17e, contact = area
             values = {
                 "MHS116": _published_count(acc),
@@ -540,6 +583,8 @@ def write_mhsds(
                 "AMH17e%": "*" if amh17e < 5 else f"{amh17e / contact * 100:.1f}",
             }
             for measure_id, measure_name in MHSDS_MEASURES:
+                if measure_id not in published:
+                    continue
                 rows.append(
                     [
                         start,

@@ -71,6 +71,12 @@ class Kpi:
     higher_is_better: str | None
     catalogued: bool = True
     report_panel: str = ""  # the registry's panel id (dim_kpis.report_panel); empty: scorecard table only
+    # The framework version of the current target, and the version before it where its
+    # target differed (dim_kpis: target_framework, previous_target_*), e.g. IPS Grow V8 / v4.
+    target_framework: str = ""
+    previous_target_min: float | None = None
+    previous_target_max: float | None = None
+    previous_target_framework: str = ""
 
     @property
     def definition(self) -> str:
@@ -165,6 +171,10 @@ class PublishedData:
                 target_source=_none(row.get("target_source")) or "",  # type: ignore[arg-type]
                 higher_is_better=_none(row.get("higher_is_better")),  # type: ignore[arg-type]
                 report_panel=_none(row.get("report_panel")) or "",  # type: ignore[arg-type]
+                target_framework=_none(row.get("target_framework")) or "",  # type: ignore[arg-type]
+                previous_target_min=_float(row.get("previous_target_min")),
+                previous_target_max=_float(row.get("previous_target_max")),
+                previous_target_framework=_none(row.get("previous_target_framework")) or "",  # type: ignore[arg-type]
             )
         self._cells: dict[Key, Cell] = {}
         self._by_kpi_org: dict[tuple[str, str], list[Cell]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 
@@ -257,6 +258,23 @@ def target_text(target_min: float | None, target_max: float | None, unit: str) -
     if target_max is not None:
         return f"at most {format_target_number(target_max, unit)}"
     return "no target"
+
+
+def versioned_target_text(target_min: float | None, target_max: float | None, kpi: Kpi) -> str:
+    """The target in words; where it is the KPI's current target and an earlier version of
+    its framework set a different one, both: "IPS Grow V8: at least 65% (v4: at least 60%)"."""
+    text = target_text(target_min, target_max, kpi.unit)
+    current = (target_min, target_max) == (kpi.target_min, kpi.target_max)
+    if not (current and kpi.target_framework and kpi.previous_target_framework):
+        return text
+    if kpi.previous_target_min is None and kpi.previous_target_max is None:
+        return text
+    earlier = kpi.previous_target_framework
+    common = os.path.commonprefix([kpi.target_framework, earlier])
+    if " " in common:  # "IPS Grow V8" and "IPS Grow v4": the earlier one as "v4"
+        earlier = earlier[common.rindex(" ") + 1 :]
+    previous = target_text(kpi.previous_target_min, kpi.previous_target_max, kpi.unit)
+    return f"{kpi.target_framework}: {text} ({earlier}: {previous})"
 
 
 def cell_target(cell: Cell | None, kpi: Kpi) -> tuple[float | None, float | None]:

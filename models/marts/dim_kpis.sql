@@ -1,6 +1,10 @@
 /*
     The KPI catalogue, so every number on a dashboard can show its definition,
-    with the default target (the one that applies regardless of service year).
+    with the default target: the one that applies regardless of service year (or from
+    service year 2), in the current version of its framework (seed kpi_targets, open
+    valid_to), and, where an earlier version's default target differed, that earlier
+    target and its framework (the report shows both: "IPS Grow V8: at least 65%
+    (IPS Grow v4: at least 60%)").
     It is the registry of KPIs: which of a KPI's numerator, denominator and value
     count people or events (public disclosure control reads these), whether it is a
     rate, the model that computes it and the report panel that shows it.
@@ -16,15 +20,48 @@ targets as (
     select * from {{ ref('kpi_targets') }}
 ),
 
-default_targets as (
+default_target_versions as (
     select
         kpi_code,
+        framework,
+        valid_from,
+        valid_to,
         min(target_min) as target_min,
         min(target_max) as target_max,
         min(target_source) as target_source
     from targets
     where service_year_from is null or service_year_from >= 2
-    group by kpi_code
+    group by kpi_code, framework, valid_from, valid_to
+),
+
+default_targets as (
+    select * from default_target_versions
+    where valid_to is null
+),
+
+-- The version just before the current one, where its target differed.
+previous_targets as (
+    select
+        default_target_versions.kpi_code,
+        default_target_versions.framework,
+        default_target_versions.target_min,
+        default_target_versions.target_max
+    from default_target_versions
+    inner join default_targets
+        on default_target_versions.kpi_code = default_targets.kpi_code
+        and default_target_versions.valid_to < default_targets.valid_from
+    where (
+        default_target_versions.target_min <> default_targets.target_min
+        or default_target_versions.target_max <> default_targets.target_max
+        or (default_target_versions.target_min is null) <> (default_targets.target_min is null)
+        or (default_target_versions.target_max is null) <> (default_targets.target_max is null)
+    )
+    and not exists (
+        select 1 as is_later_version
+        from default_target_versions as later
+        where later.kpi_code = default_target_versions.kpi_code
+            and later.valid_to > default_target_versions.valid_to
+    )
 ),
 
 final as (
@@ -57,10 +94,17 @@ final as (
         cast(catalogue.public_value as {{ dbt.type_string() }}) as public_value,
         cast(default_targets.target_min as {{ dbt.type_numeric() }}) as target_min,
         cast(default_targets.target_max as {{ dbt.type_numeric() }}) as target_max,
-        cast(default_targets.target_source as {{ dbt.type_string() }}) as target_source
+        cast(default_targets.target_source as {{ dbt.type_string() }}) as target_source,
+        cast(default_targets.framework as {{ dbt.type_string() }}) as target_framework,
+        cast(default_targets.valid_from as date) as target_valid_from,
+        cast(previous_targets.target_min as {{ dbt.type_numeric() }}) as previous_target_min,
+        cast(previous_targets.target_max as {{ dbt.type_numeric() }}) as previous_target_max,
+        cast(previous_targets.framework as {{ dbt.type_string() }}) as previous_target_framework
     from catalogue
     left join default_targets
         on catalogue.kpi_code = default_targets.kpi_code
+    left join previous_targets
+        on catalogue.kpi_code = previous_targets.kpi_code
 )
 
 select * from final

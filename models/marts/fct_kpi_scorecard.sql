@@ -4,9 +4,14 @@
     Steps:
     1. Union the section facts by column name (each has an enforced contract with
        the columns of scorecard_columns; each branch selects scorecard_column_names).
-    2. Attach targets from the KPI catalogue; target_status is met when the value
-       lies within [target_min, target_max] (either bound may be open), not_met when
-       outside, null when there is no target or no value.
+    2. Attach targets (seed kpi_targets) by KPI, period type and the provider's
+       service year, in the version of their framework in force at the period end
+       (valid_from <= period_end <= valid_to, either bound open): a period that
+       straddles a change (none does today: IPS Grow V8 starts with a financial year)
+       is judged by the version its last day is under, as a year's figure is known only
+       at its end. target_framework names that version. target_status is met when
+       the value lies within [target_min, target_max] (either bound may be open),
+       not_met when outside, null when there is no target or no value.
     3. Stamp the as-of date and what the figure rests on (int_period_coverage): the
        expected provider-months with an accepted return, the expected providers that
        reported every month, whether any is missing (is_incomplete) and whether any
@@ -96,13 +101,16 @@ targets_matched as (
         facts_with_service_year.period_start,
         facts_with_service_year.kpi_code,
         min(targets.target_min) as target_min,
-        min(targets.target_max) as target_max
+        min(targets.target_max) as target_max,
+        min(targets.framework) as target_framework
     from facts_with_service_year
     inner join targets
         on facts_with_service_year.kpi_code = targets.kpi_code
         and (targets.period_type is null or targets.period_type = facts_with_service_year.period_type)
         and facts_with_service_year.service_year >= coalesce(targets.service_year_from, 0)
         and facts_with_service_year.service_year <= coalesce(targets.service_year_to, 999)
+        and (targets.valid_from is null or targets.valid_from <= facts_with_service_year.period_end)
+        and (targets.valid_to is null or targets.valid_to >= facts_with_service_year.period_end)
     where facts_with_service_year.breakdown_type is null
     group by 1, 2, 3, 4
 ),
@@ -111,7 +119,8 @@ targets_attached as (
     select
         facts_unioned.*,
         case when facts_unioned.breakdown_type is null then targets_matched.target_min end as target_min,
-        case when facts_unioned.breakdown_type is null then targets_matched.target_max end as target_max
+        case when facts_unioned.breakdown_type is null then targets_matched.target_max end as target_max,
+        case when facts_unioned.breakdown_type is null then targets_matched.target_framework end as target_framework
     from facts_unioned
     left join targets_matched
         on facts_unioned.org_code = targets_matched.org_code
@@ -139,6 +148,7 @@ final as (
             {{ target_status('targets_attached.value', 'targets_attached.target_min', 'targets_attached.target_max') }}
             as {{ dbt.type_string() }}
         ) as target_status,
+        cast(targets_attached.target_framework as {{ dbt.type_string() }}) as target_framework,
         cast(as_of.as_of_date as date) as as_of_date,
         cast(coalesce(coverage.months_expected, 0) as integer) as months_expected,
         cast(coalesce(coverage.months_with_return, 0) as integer) as months_with_return,

@@ -34,6 +34,9 @@
        (macros/target_status.sql, the restricted scorecard's rule): a status worked
        from the exact value could say on which side of the target an exact rate lies
        when the rounded figure beside it says the other (14.3% shown, "not met").
+       target_framework is the restricted scorecard's (the framework version of the
+       target, fct_kpi_scorecard), read from its headline row and shown wherever this
+       row shows a target.
     No identifiers below organisation level.
     One row per organisation per period per KPI per breakdown.
 */
@@ -48,13 +51,38 @@ hidden as (
     select * from {{ ref('int_public_hidden_pass_8') }}
 ),
 
+-- The framework version of each headline's target (a breakdown row has no target of
+-- its own; a zero-filled one carries its headline's, int_public_rows).
+target_frameworks as (
+    select
+        org_code,
+        org_level,
+        period_type,
+        period_start,
+        kpi_code,
+        target_framework
+    from {{ ref('fct_kpi_scorecard') }}
+    where breakdown_type is null
+        and target_framework is not null
+),
+
 suppressed as (
     select
         public_rows.*,
-        coalesce(hidden.is_hidden, false) as is_suppressed
+        coalesce(hidden.is_hidden, false) as is_suppressed,
+        case
+            when public_rows.target_min is not null or public_rows.target_max is not null
+                then target_frameworks.target_framework
+        end as target_framework
     from public_rows
     left join hidden
         on public_rows.row_id = hidden.row_id
+    left join target_frameworks
+        on public_rows.org_code = target_frameworks.org_code
+        and public_rows.org_level = target_frameworks.org_level
+        and public_rows.period_type = target_frameworks.period_type
+        and public_rows.period_start = target_frameworks.period_start
+        and public_rows.kpi_code = target_frameworks.kpi_code
 ),
 
 published as (
@@ -105,6 +133,7 @@ published as (
         ) as value,
         target_min,
         target_max,
+        target_framework,
         as_of_date,
         is_suppressed,
         -- what the figure rests on: returns and providers, not counts of people
@@ -133,6 +162,7 @@ final as (
         target_min,
         target_max,
         cast({{ target_status('value', 'target_min', 'target_max') }} as {{ dbt.type_string() }}) as target_status,
+        target_framework,
         as_of_date,
         is_suppressed,
         months_expected,

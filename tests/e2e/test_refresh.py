@@ -84,6 +84,7 @@ def test_refresh_publishes_scorecard_with_provider_and_england_rows(published_wa
         "target_min",
         "target_max",
         "target_status",
+        "target_framework",
         "as_of_date",
         "months_expected",
         "months_with_return",

@@ -24,7 +24,14 @@ from ipskpi.config import WarehouseLayout
 from ipskpi.history import ensure_history
 from ipskpi.publish import HISTORY_TABLES, publish, rollback
 
-PUBLIC_TABLES = ("fct_kpi_scorecard_public", "dim_kpis", "dim_providers", "dim_organisations", "dim_periods")
+PUBLIC_TABLES = (
+    "fct_kpi_scorecard_public",
+    "dim_kpis",
+    "dim_providers",
+    "dim_organisations",
+    "dim_periods",
+    "fct_ips_access_triangulation_public",
+)
 IDENTIFIER_COLUMNS = ("client_id", "referral_id", "staff_id", "job_id", "nhs_number", "person_id")
 OLDEST_DUCKDB_TESTED = "1.1.3"  # an older embedded DuckDB, as in BI tools; storage v1.0.0 needs >= 0.10.0
 

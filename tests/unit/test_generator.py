@@ -134,7 +134,37 @@ def test_mhsds_counts_are_suppressed_under_5_and_rounded_to_5(landing: tuple[Pat
     counts = frame[frame["MEASURE_ID"].isin(["MHS116", "AMH17e"])]["MEASURE_VALUE"]
     assert counts.map(lambda v: v == "*" or (v.isdigit() and int(v) % 5 == 0)).all()
     assert set(frame["SECONDARY_LEVEL"]) == {"NONE"}
-    assert set(frame["BREAKDOWN"]) == {"England", "Provider"}
+    # England figures are neither rounded nor suppressed (public-sources.md)
+    england = frame[(frame["BREAKDOWN"] == "England") & frame["MEASURE_ID"].isin(["MHS116", "AMH17e"])]
+    assert (england["MEASURE_VALUE"] != "*").all()
+
+
+def test_mhsds_measures_come_at_the_levels_nhs_digital_publishes_them(landing: tuple[Path, dict]) -> None:
+    """MHS116 for England, each provider (trust) and sub-ICB; AMH16e%/AMH17e/AMH17e% for
+    England, sub-ICB, ICB and commissioning region, never per provider."""
+    frame = pd.concat(pd.read_csv(p, dtype=str) for p in sorted((landing[0] / "mhsds").glob("*.csv")))
+    levels = frame.groupby("MEASURE_ID")["BREAKDOWN"].agg(set).to_dict()
+    sub_icb, icb, region = (
+        "Sub ICB - GP Practice or Residence",
+        "ICB - GP Practice or Residence",
+        "Commissioning Region",
+    )
+    assert levels["MHS116"] == {"England", "Provider", sub_icb}
+    assert levels["MHS116a"] == {"England", sub_icb}
+    for measure in ("AMH16e%", "AMH17e", "AMH17e%"):
+        assert levels[measure] == {"England", sub_icb, icb, region}, measure
+    regions = set(frame.loc[frame["BREAKDOWN"] == region, "PRIMARY_LEVEL"])
+    assert regions and regions <= {"Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63"}
+    assert all(
+        re.fullmatch(r"Q[A-Z0-9]{2}", c) for c in frame.loc[frame["BREAKDOWN"] == icb, "PRIMARY_LEVEL"]
+    )
+
+
+def test_every_host_trust_has_its_place_in_nhs_englands_geography() -> None:
+    from ipskpi.generator.geography import HOST_TRUST_GEOGRAPHY
+
+    providers = pd.read_csv(Path(__file__).resolve().parents[2] / "seeds" / "ref_providers.csv", dtype=str)
+    assert set(providers["host_trust_code"]) <= set(HOST_TRUST_GEOGRAPHY)
 
 
 def test_every_return_has_all_eight_tables_with_exactly_the_contract_columns(

@@ -115,3 +115,42 @@ def test_icb_and_region_pages_name_the_organisation_and_link_its_providers():
         env, data, {"Q1": "Q1.html", "Y1": "Y1.html", "P1": "P1.html", "ENG": "england.html"}
     )
     assert 'href="Q1.html"' in index and 'href="Y1.html"' in index
+
+
+def test_a_target_whose_framework_version_changed_shows_both_versions():
+    """IPS Grow V8 raised the 13-week sustainment target from v4's 60% to 65%: the report's
+    target cell says both (dim_kpis.previous_target_*), a target no version changed says one."""
+    sustained = {
+        **kpi_row("caseload_per_es", "caseload", "rate"),
+        "target_min": 0.65,
+        "target_framework": "IPS Grow V8",
+        "previous_target_min": 0.6,
+        "previous_target_framework": "IPS Grow v4",
+    }
+    unchanged = {**kpi_row("es_wte", "caseload", "rate"), "target_min": 0.5, "target_framework": "DWP"}
+    kpis = pd.DataFrame([kpi_row("active_caseload", "caseload"), unchanged, sustained])
+    fy = pd.Timestamp("2024-04-01").date()
+    cells = [
+        {
+            **dict.fromkeys(CELL_COLUMNS),
+            "org_code": "ENG",
+            "org_level": "england",
+            "kpi_code": code,
+            "period_type": "financial_year",
+            "period_start": fy,
+            "period_end": pd.Timestamp("2025-03-31").date(),
+            "value": 0.7,
+            "target_min": target,
+            "target_status": "met",
+            "is_suppressed": False,
+        }
+        for code, target in (("caseload_per_es", 0.65), ("es_wte", 0.5))
+    ]
+    data = PublishedData(pd.DataFrame(cells), kpis, pd.DataFrame(), pd.DataFrame())
+    panel = caseload_panel(PageContext(data, "ENG", "England", fy, None))
+    table = next(b for b in panel["blocks"] if b["type"] == "table")
+    text = {str(r["header"]): str(r["cells"]) for r in table["rows"]}
+    versioned = next(v for k, v in text.items() if "Caseload per es" in k)
+    assert "IPS Grow V8: at least 65% (v4: at least 60%)" in versioned
+    plain = next(v for k, v in text.items() if "Es wte" in k)
+    assert "at least 50%" in plain and "DWP" not in plain and "v4" not in plain

@@ -169,7 +169,7 @@ def band_for(kpi: Kpi, label_prefix: str = "Target") -> svg.Band | None:
     return svg.Band(
         kpi.target_min,
         kpi.target_max,
-        f"{label_prefix}: {lb.target_text(kpi.target_min, kpi.target_max, kpi.unit)}",
+        f"{label_prefix}: {lb.versioned_target_text(kpi.target_min, kpi.target_max, kpi)}",
     )
 
 
@@ -216,7 +216,7 @@ def kpi_values_table(ctx: PageContext, panel_id: str, kpi_codes: Sequence[str], 
         if with_target:
             if kpi.has_target or (latest is not None and latest.target_status):
                 tmin, tmax = lb.cell_target(latest, kpi)
-                cells.append(cell(lb.target_text(tmin, tmax, kpi.unit)))
+                cells.append(cell(lb.versioned_target_text(tmin, tmax, kpi)))
                 cells.append(cell(lb.status_html(latest)))
             else:
                 cells += [cell("no target", "muted"), cell("", "muted")]

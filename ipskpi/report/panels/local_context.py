@@ -93,8 +93,9 @@ def local_context_panel(ctx: PageContext) -> Panel:
             title=f"Employment rate by financial year, {ctx.org_short}: local population and "
             "people in contact with mental health services",
             desc="The local rate is the Annual Population Survey, 12 months to December, summed over the "
-            "catchment; the mental health services rate is MHSDS AMH17e (adults 18 to 69) for the "
-            "host trust, at the year's last month. No bar: no figure (e.g. a catchment area suppressed).",
+            "catchment; the mental health services rate is MHSDS AMH17e (adults 18 to 69) at the year's "
+            "last month, which NHS Digital publishes for England, sub-ICB, ICB and region but not per "
+            "provider. No bar: no figure (e.g. a catchment area suppressed, or MHSDS on a provider page).",
             y_format=lb.axis_formatter("rate"),
             y_ticks=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
             kind="local-context",

@@ -1,20 +1,32 @@
 /*
     Section A figures from the NHS Mental Health Services Monthly Statistics (MHSDS), per
-    NHS trust (BREAKDOWN Provider) and England (BREAKDOWN England), per reporting month.
+    reporting month, at the level NHS Digital publishes each measure (public-sources.md):
+    MHS116 for England, each NHS trust (BREAKDOWN Provider) and each sub-ICB; AMH17e% for
+    England, sub-ICB, ICB and commissioning region, never per provider (NHS Digital no
+    longer publishes it per provider; a Provider row of it in an older extract is dropped).
     Steps:
-    1. Keep the Provider and England breakdowns without a secondary level.
+    1. Keep the England, Provider, sub-ICB ('Sub ICB - GP Practice or Residence', before
+       July 2022 'CCG - GP Practice or Residence'), ICB ('ICB - GP Practice or
+       Residence', before July 2022 'STP - GP Practice or Residence') and commissioning
+       region ('Commissioning Region') breakdowns without a secondary level.
     2. mhsds_ips_access_12m = MHS116, people (referrals) that accessed IPS in the rolling
-       12 months to the month end: a count (numerator = value, no denominator).
+       12 months to the month end: a count (numerator = value, no denominator); England,
+       Provider and sub-ICB.
     3. mhsds_employed_rate = AMH17e% / 100, adults aged 18-69 in contact with secondary
        mental health services who are in employment (the successor of PSA 16 / NI 150);
        numerator = the AMH17e count. MHSDS publishes the rate, not its denominator count, so
-       the denominator stays null (not derived from rounded figures).
+       the denominator stays null (not derived from rounded figures). England, sub-ICB,
+       ICB and region.
     4. A * cell (fewer than 5) stays null with status *, never 0; otherwise the status is
        MHSDS STATUS (Performance or Provisional).
-    5. The native scorecard period is the reporting month (the month of
+    5. area_type says the level: country, nhs_trust, sub_icb, icb (ODS ICB code, e.g.
+       QHM) or nhs_region (Y56-Y63). int_local_context_observations attaches a trust's
+       figures to its providers and England's to England; sub-ICB, ICB and region figures
+       wait for organisations at those levels (none is attached to a provider).
+    6. The native scorecard period is the reporting month (the month of
        REPORTING_PERIOD_END); int_local_context_observations takes a quarter's or financial
        year's figure at its last month.
-    One row per KPI per area (trust or England) per month.
+    One row per KPI per area (England, trust, sub-ICB, ICB or region) per month.
 */
 with
 
@@ -38,13 +50,39 @@ select_breakdowns as (
         source_file,
         cast({{ dbt.date_trunc('month', 'reporting_period_end_date') }} as date) as month_start_date
     from measures
-    where breakdown in ('Provider', 'England')
+    where
+        breakdown in (
+            'England',
+            'Provider',
+            'Sub ICB - GP Practice or Residence',
+            'CCG - GP Practice or Residence',
+            'ICB - GP Practice or Residence',
+            'STP - GP Practice or Residence',
+            'Commissioning Region'
+        )
         and secondary_level_code is null
+),
+
+classify_levels as (
+    select
+        select_breakdowns.*,
+        case
+            when select_breakdowns.breakdown = 'England' then 'country'
+            when select_breakdowns.breakdown = 'Provider' then 'nhs_trust'
+            when select_breakdowns.breakdown in (
+                    'Sub ICB - GP Practice or Residence', 'CCG - GP Practice or Residence'
+                ) then 'sub_icb'
+            when select_breakdowns.breakdown in (
+                    'ICB - GP Practice or Residence', 'STP - GP Practice or Residence'
+                ) then 'icb'
+            else 'nhs_region'
+        end as area_type
+    from select_breakdowns
 ),
 
 pivot_measures as (
     select
-        breakdown,
+        area_type,
         primary_level_code,
         month_start_date,
         max(primary_level_name) as primary_level_name,
@@ -59,16 +97,16 @@ pivot_measures as (
         max(case when measure_id = 'AMH17e%' and is_suppressed then 1 else 0 end) as is_employed_suppressed,
         max(case when measure_id = 'AMH17e%' then 1 else 0 end) as has_employed_rate,
         max(source_file) as source_file
-    from select_breakdowns
+    from classify_levels
     group by
-        breakdown,
+        area_type,
         primary_level_code,
         month_start_date
 ),
 
 unpivot_kpis as (
     select
-        breakdown,
+        area_type,
         primary_level_code,
         primary_level_name,
         month_start_date,
@@ -84,9 +122,10 @@ unpivot_kpis as (
         source_file
     from pivot_measures
     where has_ips_access = 1
+        and area_type in ('country', 'nhs_trust', 'sub_icb')
     union all
     select
-        breakdown,
+        area_type,
         primary_level_code,
         primary_level_name,
         month_start_date,
@@ -102,6 +141,7 @@ unpivot_kpis as (
         source_file
     from pivot_measures
     where has_employed_rate = 1
+        and area_type in ('country', 'sub_icb', 'icb', 'nhs_region')
 ),
 
 final as (
@@ -109,16 +149,13 @@ final as (
         cast('mhsds' as {{ dbt.type_string() }}) as source,
         cast(kpi_code as {{ dbt.type_string() }}) as kpi_code,
         cast(null as {{ dbt.type_string() }}) as checklist_item,
+        cast(area_type as {{ dbt.type_string() }}) as area_type,
         cast(
-            case when breakdown = 'England' then 'country' else 'nhs_trust' end
-            as {{ dbt.type_string() }}
-        ) as area_type,
-        cast(
-            case when breakdown = 'England' then 'E92000001' else primary_level_code end
+            case when area_type = 'country' then 'E92000001' else primary_level_code end
             as {{ dbt.type_string() }}
         ) as area_code,
         cast(
-            case when breakdown = 'England' then 'England' else primary_level_name end
+            case when area_type = 'country' then 'England' else primary_level_name end
             as {{ dbt.type_string() }}
         ) as area_name,
         cast(
