@@ -205,15 +205,18 @@ def month_label(day) -> str:
 def test_reports_are_written_for_england_each_provider_and_an_index(
     published: Path, reports: dict[str, Path]
 ):
-    providers = {
+    # Issue 15: a page per NHS England region and ICB beside the provider pages.
+    orgs = {
         r[0]
         for r in scorecard(
-            published, "select distinct org_code from fct_kpi_scorecard_public where org_level = 'provider'"
+            published,
+            "select distinct org_code from fct_kpi_scorecard_public where org_level in ('provider', 'icb', 'region')",
         )
     }
-    assert set(reports) == {"england", "index", *providers}
+    assert {"QHM", "Y63"} <= orgs
+    assert set(reports) == {"england", "index", *orgs}
     index = reports["index"].read_text()
-    for name in ("england", *providers):
+    for name in ("england", *orgs):
         assert f'href="{name}.html"' in index
 
 
