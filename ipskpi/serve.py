@@ -388,10 +388,16 @@ def _serve_deployment(
     class ServeRunner(Runner):
         """A Runner that stops the way Ctrl-C stops it, whatever the signal and whoever asks.
 
-        Cancelling the task that runs ``start()`` makes the runner end the flow run in
-        progress (recorded as Crashed) and close its clients. Prefect's own SIGTERM handler
-        calls the synchronous ``stop()`` inside the running loop, and relaying SIGTERM as
-        SIGINT would do nothing where SIGINT is ignored (a process started in the background).
+        Stopping means: submit no further run (the poller may already hold the next one,
+        fetched up to ``prefetch_seconds`` ahead), end the flow run in progress, and cancel
+        the task that runs ``start()`` so the runner closes its clients. The runner waits for
+        a flow run's process to exit (it joins it in a thread, which cancelling cannot
+        interrupt), so the process is ended here: SIGTERM, then SIGKILL after
+        ``FLOW_RUN_GRACE`` s. A refresh is safe to end at any point (it builds into a new file
+        and publishes by a rename); the runner records the run as Crashed. Prefect's own
+        SIGTERM handler calls the synchronous ``stop()`` inside the running loop, and relaying
+        SIGTERM as SIGINT would do nothing where SIGINT is ignored (a process started in the
+        background).
         """
 
         main_task: asyncio.Task[None] | None = None
@@ -402,10 +408,17 @@ def _serve_deployment(
             self.request_stop()
 
         def request_stop(self) -> None:
+            if self.stop_requested:
+                return
             self.stop_requested = True
+            self.stopping = True  # Runner._get_and_submit_flow_runs submits nothing more
+            poller = getattr(self, "_scheduled_run_poller", None)
+            if poller is not None:
+                poller.stopping = True
             task = self.main_task
             if task is not None and not task.done():
                 task.get_loop().call_soon_threadsafe(task.cancel)
+            threading.Thread(target=end_flow_runs, daemon=True, name="end-flow-runs").start()
 
     async def run_until_stopped(runner: ServeRunner) -> None:
         runner.main_task = asyncio.current_task()
@@ -474,6 +487,29 @@ def _serve_deployment(
     return 0
 
 
+FLOW_RUN_GRACE = 20.0
+
+
+def end_flow_runs(grace: float = FLOW_RUN_GRACE) -> list[int]:
+    """End the flow runs this process started (each is a child process): SIGTERM, then
+    SIGKILL for any still alive after ``grace`` s. Returns the process ids ended."""
+    import multiprocessing
+
+    children = multiprocessing.active_children()
+    for child in children:
+        if grace > 0:
+            child.terminate()
+        else:
+            child.kill()
+    deadline = time.monotonic() + grace
+    for child in children:
+        child.join(timeout=max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            child.kill()
+            child.join(timeout=10)
+    return [child.pid for child in children if child.pid is not None]
+
+
 def _tz(name: str | None) -> Any:
     from zoneinfo import ZoneInfo
 
@@ -491,10 +527,7 @@ def _watch(server: LocalServer, died: threading.Event, runner: Any) -> None:
     time.sleep(30)
     # Still here: the runner's shutdown waits on a server that is gone. End the flow run
     # (the refresh is safe to kill at any point) and exit so the service manager restarts.
-    import multiprocessing
-
-    for child in multiprocessing.active_children():
-        child.kill()
+    end_flow_runs(grace=0)
     print(
         f"The Prefect server stopped unexpectedly (code {server.process.returncode}); see "
         f"{server.log_path}. Exiting so the service manager restarts serve.",

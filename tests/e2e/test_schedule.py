@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -87,9 +88,20 @@ def test_serve_scheduler_creates_a_run_that_completes_and_publishes(tmp_path):
             time.sleep(3)
         assert completed is not None, f"no run completed:\n{log_path.read_text()[-3000:]}"
         deployment = httpx.get(f"{api}/deployments/{completed['deployment_id']}", timeout=10).json()
+        # Stop serve while the next scheduled run is in progress (a sample refresh takes
+        # minutes): serve must end it and start nothing more, not wait for it to finish.
+        running = None
+        deadline = time.monotonic() + 180
+        while running is None and time.monotonic() < deadline:
+            running = next((r for r in flow_runs(api) if r["state_type"] == "RUNNING"), None)
+            time.sleep(1)
+        assert running is not None, f"no second run started:\n{log_path.read_text()[-3000:]}"
+        time.sleep(5)  # inside the refresh, not at its first line
     finally:
         serve.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
         serve.wait(timeout=120)
+    stop_seconds = time.monotonic() - stopped_at
     output = log_path.read_text()
 
     # Made by the scheduler, for the served deployment, at a slot of its schedule.
@@ -117,6 +129,17 @@ def test_serve_scheduler_creates_a_run_that_completes_and_publishes(tmp_path):
     assert "Cannot schedule flows on an ephemeral server" not in output
     assert serve.returncode == 0, output[-3000:]
     assert not api_healthy(api, timeout=2)
+
+    # The run in progress was ended, not waited for, and recorded as Crashed; no run began
+    # after the signal (the server's own database says so once it has stopped).
+    assert stop_seconds < 75, f"serve took {stop_seconds:.0f} s to stop:\n{output[-3000:]}"
+    db = sqlite3.connect(tmp_path / "prefect-home" / "prefect.db")
+    try:
+        states = dict(db.execute("select id, state_type from flow_run").fetchall())
+    finally:
+        db.close()
+    assert states[running["id"]] == "CRASHED", states
+    assert [s for s in states.values() if s in ("PENDING", "RUNNING")] == [], states
 
 
 def test_serve_refuses_when_prefect_api_url_does_not_answer(tmp_path):
