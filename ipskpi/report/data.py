@@ -8,9 +8,10 @@ may read the public marts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -27,9 +28,12 @@ AREA_LEVELS = {"icb": "Integrated Care Board", "region": "NHS England region"}
 Key = tuple[str, str, str, date, str | None, str | None]
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One published scorecard cell (public: counts rounded, small counts suppressed)."""
+class Cell(NamedTuple):
+    """One published scorecard cell (public: counts rounded, small counts suppressed).
+
+    A named tuple, not a frozen dataclass: a national scorecard has ~1.8 M cells, and a
+    frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field) was most of the
+    report's load time."""
 
     org_code: str
     kpi_code: str
@@ -110,7 +114,7 @@ def _date(value: object) -> date:
     return pd.Timestamp(value).date()
 
 
-CELL_COLUMNS = tuple(f.name for f in fields(Cell))  # the scorecard columns a Cell is built from
+CELL_COLUMNS = Cell._fields  # the scorecard columns a Cell is built from
 DATE_COLUMNS = ("period_start", "period_end")
 NUMBER_COLUMNS = ("numerator", "denominator", "value", "target_min", "target_max")
 COUNT_COLUMNS = ("months_expected", "months_with_return", "providers_expected", "providers_reporting")
@@ -120,7 +124,7 @@ FLAG_COLUMNS = ("is_suppressed", "is_incomplete", "is_provisional")
 def _column(frame: pd.DataFrame, name: str) -> list[object]:
     """A column as Python values: nulls (None, NaN, NaT) as None, dates as dates, numbers as floats."""
     if name not in frame:  # a published file from before the column existed
-        return [None] * len(frame)
+        return [False if name in FLAG_COLUMNS else None] * len(frame)
     column = frame[name]
     if name in FLAG_COLUMNS:  # a null flag (pd.NA, NaN or None) is false
         return [False if pd.isna(v) else bool(v) for v in column.astype(object).tolist()]
@@ -133,14 +137,47 @@ def _column(frame: pd.DataFrame, name: str) -> list[object]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def _locate(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    """The qualified name of a table in the published file (main, or a marts schema)."""
+def _schema_of(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The schema holding a table in the published file (main, or a marts schema)."""
     rows = con.execute(
         "select table_schema from information_schema.tables where table_name = ? "
         "order by case table_schema when 'main' then 0 else 1 end",
         [table],
     ).fetchall()
-    return f"{ident(rows[0][0])}.{ident(table)}" if rows else None
+    return rows[0][0] if rows else None
+
+
+def _locate(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The qualified name of a table in the published file (main, or a marts schema)."""
+    schema = _schema_of(con, table)
+    return f"{ident(schema)}.{ident(table)}" if schema is not None else None
+
+
+@dataclass
+class ScorecardRows:
+    """The public scorecard as read by ``load_public``: one tuple per cell, in
+    ``CELL_COLUMNS`` order and already of the Cell's Python types (None for null, dates as
+    dates, numbers as floats, flags as bools), with what is read from whole columns."""
+
+    cells: list[tuple]
+    as_of_date: date | None = None
+    org_levels: list[tuple[str, str]] = field(default_factory=list)  # distinct (org_level, org_code)
+
+
+def _frame_rows(scorecard: pd.DataFrame) -> ScorecardRows:
+    """A scorecard DataFrame as ScorecardRows (whole columns converted at once)."""
+    columns = {name: _column(scorecard, name) for name in CELL_COLUMNS}
+    as_of = scorecard["as_of_date"].dropna() if "as_of_date" in scorecard else pd.Series([], dtype=object)
+    levels = (
+        scorecard[["org_level", "org_code"]].dropna().drop_duplicates().itertuples(index=False, name=None)
+        if "org_level" in scorecard
+        else []
+    )
+    return ScorecardRows(
+        cells=list(zip(*(columns[name] for name in CELL_COLUMNS), strict=True)),
+        as_of_date=_date(as_of.max()) if len(as_of) else None,
+        org_levels=[(str(level), str(code)) for level, code in levels],
+    )
 
 
 class PublishedData:
@@ -148,7 +185,7 @@ class PublishedData:
 
     def __init__(
         self,
-        scorecard: pd.DataFrame,
+        scorecard: pd.DataFrame | ScorecardRows,
         kpis: pd.DataFrame,
         providers: pd.DataFrame,
         periods: pd.DataFrame,
@@ -183,10 +220,10 @@ class PublishedData:
         self._period_starts: dict[str, set[date]] = {}
         self._period_ends: dict[tuple[str, date], date] = {}
         self.kpis_with_status: set[str] = set()
-        # Whole columns converted at once (nulls to None, dates to date): a national scorecard
-        # has hundreds of thousands of rows, too many to convert value by value.
-        columns = {name: _column(scorecard, name) for name in CELL_COLUMNS}
-        for values in zip(*(columns[name] for name in CELL_COLUMNS), strict=True):
+        # A national scorecard has ~1.8 M rows, too many to convert value by value: a
+        # DataFrame's columns are converted whole, and load_public has DuckDB give the types.
+        rows = scorecard if isinstance(scorecard, ScorecardRows) else _frame_rows(scorecard)
+        for values in rows.cells:
             cell = Cell(*values)
             key = (
                 cell.org_code,
@@ -212,16 +249,10 @@ class PublishedData:
             cells.sort(key=lambda c: (c.period_type, c.period_start))
         self.kpi_codes_present = {k for k, _ in self._by_kpi_org}
         self._orgs = {o for _, o in self._by_kpi_org}
-        as_of = scorecard["as_of_date"].dropna() if "as_of_date" in scorecard else pd.Series([], dtype=object)
-        self.as_of_date: date | None = _date(as_of.max()) if len(as_of) else None
-        self._provider_codes = sorted(
-            str(r) for r in scorecard.loc[scorecard["org_level"] == "provider", "org_code"].dropna().unique()
-        )
+        self.as_of_date: date | None = rows.as_of_date
+        self._provider_codes = sorted({code for level, code in rows.org_levels if level == "provider"})
         self._area_codes = {
-            level: sorted(
-                str(r) for r in scorecard.loc[scorecard["org_level"] == level, "org_code"].dropna().unique()
-            )
-            for level in AREA_LEVELS
+            level: sorted({code for lvl, code in rows.org_levels if lvl == level}) for level in AREA_LEVELS
         }
         self._period_complete: dict[tuple[str, date], bool] = {}
         if not periods.empty and "is_complete" in periods:
@@ -369,14 +400,58 @@ class PublishedData:
         return {"code": code, "name": code, "type": "", "region": ""}
 
 
+def _read_scorecard(con: duckdb.DuckDBPyConnection, schema: str) -> ScorecardRows:
+    """The public scorecard's cells, typed by DuckDB (no DataFrame: that and the per-value
+    conversion were most of the load time at national scale). A column an older published
+    file lacks reads as null (a flag as false), as ``_column`` does for a DataFrame."""
+    table = f"{ident(schema)}.{ident(PUBLIC_SCORECARD)}"
+    present = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, PUBLIC_SCORECARD],
+        ).fetchall()
+    }
+
+    def expression(column: str) -> str:
+        if column not in present:
+            return "false" if column in FLAG_COLUMNS else "null"
+        quoted = ident(column)
+        if column in FLAG_COLUMNS:
+            return f"coalesce(cast({quoted} as boolean), false)"
+        if column in COUNT_COLUMNS:
+            return f"cast({quoted} as bigint)"
+        if column in DATE_COLUMNS:
+            return f"cast({quoted} as date)"
+        if column in NUMBER_COLUMNS:
+            return f"case when isnan(cast({quoted} as double)) then null else cast({quoted} as double) end"
+        return quoted
+
+    cells = con.execute(f"select {', '.join(expression(c) for c in CELL_COLUMNS)} from {table}").fetchall()
+    as_of = (
+        con.execute(f"select cast(max(as_of_date) as date) from {table}").fetchone()[0]
+        if "as_of_date" in present
+        else None
+    )
+    org_levels = (
+        con.execute(
+            f"select distinct cast(org_level as varchar), cast(org_code as varchar) from {table} "
+            "where org_level is not null and org_code is not null"
+        ).fetchall()
+        if "org_level" in present
+        else []
+    )
+    return ScorecardRows(cells=cells, as_of_date=as_of, org_levels=org_levels)
+
+
 def load_public(published_db: Path) -> PublishedData:
     """Read the public scorecard and the dimensions from a published database (read-only)."""
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        scorecard_table = _locate(con, PUBLIC_SCORECARD)
-        if scorecard_table is None:
+        scorecard_schema = _schema_of(con, PUBLIC_SCORECARD)
+        if scorecard_schema is None:
             raise FileNotFoundError(f"{published_db} has no {PUBLIC_SCORECARD} table")
-        scorecard = con.execute(f"select * from {scorecard_table}").df()
+        scorecard = _read_scorecard(con, scorecard_schema)
         frames: dict[str, pd.DataFrame] = {}
         for table in DIMENSIONS:
             qualified = _locate(con, table)

@@ -478,3 +478,42 @@ def test_untrusted_text_in_the_public_tables_is_escaped_on_every_page(published:
     # The text is shown (escaped), not dropped: the provider and KPI names carry it.
     assert escaped in (tmp_path / "hostile" / "index.html").read_text()
     assert escaped in (tmp_path / "hostile" / "england.html").read_text()
+
+
+@pytest.mark.parametrize("dropped", [(), ("months_expected", "is_incomplete", "as_of_date", "target_min")])
+def test_load_public_reads_the_same_cells_as_the_dataframe_path(published: Path, tmp_path: Path, dropped):
+    """The report reads the scorecard through DuckDB's own types (the fast path); it must
+    give exactly the cells a DataFrame of the same table gives, also for an older published
+    file without some columns (a missing flag is false, a missing number null)."""
+    from ipskpi.report.data import DIMENSIONS, PUBLIC_SCORECARD, PublishedData, load_public
+    from ipskpi.sql import attach
+
+    db = tmp_path / "public.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(attach("published", published, "read_only"))
+        exclude = f" exclude ({', '.join(dropped)})" if dropped else ""
+        con.execute(
+            f"create table {PUBLIC_SCORECARD} as select *{exclude} from published.main.{PUBLIC_SCORECARD}"
+        )
+        for table in DIMENSIONS:
+            con.execute(f"create table {table} as select * from published.main.{table}")
+        con.execute("detach published")
+        frames = {t: con.execute(f"select * from {t}").df() for t in (PUBLIC_SCORECARD, *DIMENSIONS)}
+    fast = load_public(db)
+    slow = PublishedData(
+        frames[PUBLIC_SCORECARD],
+        frames["dim_kpis"],
+        frames["dim_providers"],
+        frames["dim_periods"],
+        frames["dim_organisations"],
+    )
+    assert len(fast._cells) == len(frames[PUBLIC_SCORECARD]) > 1000
+    assert fast._cells == slow._cells
+    assert fast._by_kpi_org == slow._by_kpi_org
+    assert fast.as_of_date == slow.as_of_date
+    assert (fast.as_of_date is None) == ("as_of_date" in dropped)
+    assert fast.provider_codes() == slow.provider_codes() and len(fast.provider_codes()) >= 5
+    assert all(fast.area_codes(level) == slow.area_codes(level) for level in ("icb", "region"))
+    if dropped:
+        cell = next(iter(fast._cells.values()))
+        assert cell.months_expected is None and cell.is_incomplete is False and cell.target_min is None
