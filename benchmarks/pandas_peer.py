@@ -39,6 +39,12 @@ import pandas as pd
 
 from ipskpi.sql import ident
 
+# The day-by-day sustainment walk is the hand calculation's (tests/hand_calculation.py): one
+# plain-Python reading of the catalogue's rule, shared by the test oracle and this peer, and
+# by neither with the dbt models.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.hand_calculation import sustainment_date  # noqa: E402
+
 TABLES = ("referrals", "contacts", "jobs", "staff")
 KEYS = {
     "referrals": ["referral_id"],
@@ -81,27 +87,6 @@ def latest(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
         ["provider_code", *key], keep="last"
     )
     return frame[frame["record_status"] != "deleted"]
-
-
-def sustainment_date(jobs: pd.DataFrame, as_of: date, target: int) -> date | None:
-    """Walk the days in work one by one (the same walk as tests/hand_calculation.py)."""
-    in_work: set[date] = set()
-    for row in jobs.itertuples():
-        start = date.fromisoformat(row.start_date)
-        end = date.fromisoformat(row.end_date) if row.end_date else as_of
-        day = start
-        while day <= min(end, as_of):
-            in_work.add(day)
-            day += timedelta(days=1)
-    clock, previous = 0, None
-    for day in sorted(in_work):
-        if previous is not None and (day - previous).days - 1 >= 42:
-            clock = 0
-        clock += 1
-        if clock == target:
-            return day
-        previous = day
-    return None
 
 
 def financial_year(day: date) -> int:
