@@ -1,6 +1,7 @@
 """Read the public marts of a published database, and format what the reports show.
 
-Only the public marts are read: ``fct_kpi_scorecard_public`` and the ``dim_`` tables.
+Only the public marts are read: ``fct_kpi_scorecard_public``, the ``dim_`` tables and
+``fct_ips_access_triangulation_public`` (when the published database has it).
 The restricted scorecard is never opened, so a report can be handed to anyone who
 may read the public marts.
 """
@@ -8,7 +9,7 @@ may read the public marts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +21,8 @@ from ipskpi.sql import ident
 
 PUBLIC_SCORECARD = "fct_kpi_scorecard_public"
 DIMENSIONS = ("dim_kpis", "dim_providers", "dim_organisations", "dim_periods")
+# Published beside the scorecard: the return's access count beside MHSDS MHS116 per provider.
+TRIANGULATION = "fct_ips_access_triangulation_public"
 ENGLAND = "ENG"
 # The levels between provider and England that get a page of their own, with how a page
 # names each (dim_organisations.org_level).
@@ -190,9 +193,14 @@ class PublishedData:
         providers: pd.DataFrame,
         periods: pd.DataFrame,
         organisations: pd.DataFrame | None = None,
+        triangulation: pd.DataFrame | None = None,
     ) -> None:
         self.providers = providers
         self.organisations = organisations if organisations is not None else pd.DataFrame()
+        # None: the published database has no triangulation table (an older publication).
+        self._triangulation: dict[str, list[Triangulation]] | None = (
+            None if triangulation is None else _triangulation_by_provider(triangulation)
+        )
         self._kpis: dict[str, Kpi] = {}
         for row in kpis.to_dict("records"):
             self._kpis[row["kpi_code"]] = Kpi(
@@ -386,6 +394,14 @@ class PublishedData:
         codes = {str(c) for c in self.providers.loc[self.providers[column] == code, "provider_code"]}
         return [c for c in self._provider_codes if c in codes]
 
+    @property
+    def has_triangulation(self) -> bool:
+        return self._triangulation is not None
+
+    def triangulation(self, provider_code: str) -> list[Triangulation]:
+        """The provider's published triangulation rows, oldest month first."""
+        return list((self._triangulation or {}).get(provider_code, ()))
+
     def provider(self, code: str) -> dict[str, str]:
         if not self.providers.empty and "provider_code" in self.providers:
             rows = self.providers[self.providers["provider_code"] == code]
@@ -444,6 +460,48 @@ def _read_scorecard(con: duckdb.DuckDBPyConnection, schema: str) -> ScorecardRow
     return ScorecardRows(cells=cells, as_of_date=as_of, org_levels=org_levels)
 
 
+@dataclass(frozen=True)
+class Triangulation:
+    """One month of fct_ips_access_triangulation_public: the return's count of people
+    accessing IPS in the 12 months to the month end (published: hidden from 0 to 4,
+    rounded to 5) beside MHSDS MHS116 as NHS Digital published it (None: no figure)."""
+
+    provider_code: str
+    period_start: date
+    period_end: date
+    return_access_12m: float | None
+    is_return_suppressed: bool
+    mhsds_access_12m: float | None
+    mhsds_status: str | None
+    has_mhsds_row: bool
+    access_difference: float | None
+
+
+def _triangulation_by_provider(frame: pd.DataFrame) -> dict[str, list[Triangulation]]:
+    out: dict[str, list[Triangulation]] = {}
+    if frame.empty:
+        return out
+    names = [f.name for f in fields(Triangulation)]
+    columns = {name: _column(frame, name) for name in names}
+    for values in zip(*(columns[name] for name in names), strict=True):
+        record = dict(zip(names, values, strict=True))
+        row = Triangulation(
+            provider_code=str(record["provider_code"]),
+            period_start=_date(record["period_start"]),
+            period_end=_date(record["period_end"]),
+            return_access_12m=_float(record["return_access_12m"]),
+            is_return_suppressed=bool(record["is_return_suppressed"]),
+            mhsds_access_12m=_float(record["mhsds_access_12m"]),
+            mhsds_status=None if _none(record["mhsds_status"]) is None else str(record["mhsds_status"]),
+            has_mhsds_row=bool(record["has_mhsds_row"]),
+            access_difference=_float(record["access_difference"]),
+        )
+        out.setdefault(row.provider_code, []).append(row)
+    for rows in out.values():
+        rows.sort(key=lambda r: r.period_start)
+    return out
+
+
 def load_public(published_db: Path) -> PublishedData:
     """Read the public scorecard and the dimensions from a published database (read-only)."""
     con = duckdb.connect(str(published_db), read_only=True)
@@ -456,6 +514,10 @@ def load_public(published_db: Path) -> PublishedData:
         for table in DIMENSIONS:
             qualified = _locate(con, table)
             frames[table] = con.execute(f"select * from {qualified}").df() if qualified else pd.DataFrame()
+        triangulation_table = _locate(con, TRIANGULATION)
+        triangulation = (
+            con.execute(f"select * from {triangulation_table}").df() if triangulation_table else None
+        )
     finally:
         con.close()
     return PublishedData(
@@ -464,4 +526,5 @@ def load_public(published_db: Path) -> PublishedData:
         frames["dim_providers"],
         frames["dim_periods"],
         frames["dim_organisations"],
+        triangulation,
     )

@@ -126,6 +126,9 @@ published as (
                 when public_value = 'cost_per_rounded_count' and {{ suppress_count('denominator') }} > 0
                     then numerator / {{ suppress_count('denominator') }}
                 when public_value = 'cost_per_rounded_count' then null
+                -- A public source's own published rate (MHSDS AMH17e%): NHS Digital's
+                -- figure, not worked from counts of ours, and without a denominator.
+                when public_value = 'as_published' then value
                 when public_value = 'mean_without_sum' then round(value, 1)
                 when public_value = 'median_whole_days' then round(value, 0)
                 else value

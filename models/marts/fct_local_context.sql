@@ -2,11 +2,14 @@
     Section A (local context, SCMH A) of the KPI catalogue in the section-fact shape of
     the scorecard: the labour market of each provider's catchment (APS), the ESA mental
     health share, the host trust's CQC survey proxies and MHSDS figures, and the
-    commissioning checklist - for every provider and England. Where each figure comes from,
-    its status and breaks in series: int_local_context_observations.
+    commissioning checklist - for every provider and England, and MHSDS AMH17e% for each
+    ICB and NHS England region MHSDS publishes it for (int_local_context_observations).
+    Where each figure comes from, its status and breaks in series:
+    int_local_context_observations.
     Steps:
     1. Keep the companion's rows in the reporting scaffold (int_provider_periods: each
-       provider in the periods it sent returns, England in every period of int_periods).
+       provider in the periods it sent returns, an ICB or region in its providers'
+       periods, England in every period of int_periods).
     2. Headline per organisation, period and KPI: numerator and denominator summed over
        the contributing areas (catchment local authorities; checklist items) and
        value = summed numerator / summed denominator, never a mean of area rates; a single

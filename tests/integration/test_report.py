@@ -27,7 +27,14 @@ from ipskpi.report import build_reports
 from ipskpi.report.cli import add_report_command
 from ipskpi.report.labels import format_value
 
-PUBLIC_TABLES = ("fct_kpi_scorecard_public", "dim_kpis", "dim_providers", "dim_organisations", "dim_periods")
+PUBLIC_TABLES = (
+    "fct_kpi_scorecard_public",
+    "dim_kpis",
+    "dim_providers",
+    "dim_organisations",
+    "dim_periods",
+    "fct_ips_access_triangulation_public",
+)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -51,10 +58,11 @@ VALUE_FOR_MONEY = (
     "carried_over",
 )
 LOCAL_CONTEXT = ("employment_rate", "mhsds_employed_rate")
-# What a figure cell may show: a value (optionally with its target status), suppressed, or n/a.
+# What a figure cell may show: a value (optionally with its target status), suppressed, or n/a
+# (or "not published": MHSDS has no MHS116 figure for the provider, triangulation panel).
 # A figure, then its coverage marks: ‡ (an expected monthly return missing), p (provisional).
 FIGURE = re.compile(
-    r"^(— suppressed \*|n/a †|per provider only|"
+    r"^(— suppressed \*|n/a †|per provider only|not published|"
     r"£?-?[\d,]+(\.\d+)?(%| days)?)( ‡)?( p)?( ✓ Met| ✗ Not met)?$"
 )
 # Console output of any kind (there is no script), a script error, or a network fetch.
@@ -517,3 +525,65 @@ def test_load_public_reads_the_same_cells_as_the_dataframe_path(published: Path,
     if dropped:
         cell = next(iter(fast._cells.values()))
         assert cell.months_expected is None and cell.is_incomplete is False and cell.target_min is None
+
+
+def test_icb_and_region_pages_show_their_own_mhsds_employment_rate_not_englands(
+    published: Path, reports: dict[str, Path]
+):
+    # Issue 15: MHSDS AMH17e% is published for England, each ICB and each region, never per
+    # provider; each page's local-context panel shows its own level's figure.
+    rows = scorecard(
+        published,
+        """select org_code, org_level, period_start, value from fct_kpi_scorecard_public
+           where kpi_code = 'mhsds_employed_rate' and period_type = 'financial_year'
+             and breakdown_type is null and not is_suppressed and value is not null""",
+    )
+    values = {(org, start): value for org, _, start, value in rows}
+    levels = {org: level for org, level, _, _ in rows}
+    assert {"icb", "region", "england"} <= set(levels.values())
+    assert "provider" not in levels.values()
+    caption = "Employment rate: the figures"
+    checked = 0
+    for (org, start), value in values.items():
+        if levels[org] == "england":
+            continue
+        england = values[("ENG", start)]
+        assert value != england  # the sample's figures differ, so the page cannot show England's
+        label = f"FY {start.year}-{(start.year + 1) % 100:02d}"
+        shown = table_rows(reports[org].read_text(), caption)[label][1]
+        assert shown.startswith(format_value(float(value), "rate")), (org, label, shown)
+        checked += 1
+    assert checked >= 4
+    # A provider page has no AMH17e% of its own and says where to find it.
+    provider = scorecard(
+        published, "select min(org_code) from fct_kpi_scorecard_public where org_level = 'provider'"
+    )[0][0]
+    page = reports[provider].read_text()
+    assert all(cells[1].startswith("n/a") for cells in table_rows(page, caption).values())
+    assert "does not publish the mental health services rate (MHSDS AMH17e%) per provider" in page
+
+
+def test_provider_pages_show_the_return_access_count_beside_mhsds_or_not_published(
+    published: Path, reports: dict[str, Path]
+):
+    # Issue 15: triangulation (fct_ips_access_triangulation_public) on each provider page.
+    rows = scorecard(
+        published,
+        """select provider_code, period_start, return_access_12m, is_return_suppressed,
+                  mhsds_access_12m, has_mhsds_row
+           from fct_ips_access_triangulation_public
+           qualify period_start = max(period_start) over (partition by provider_code)""",
+    )
+    with_mhsds = [r for r in rows if r[5] and r[4] is not None and not r[3]]
+    without = [r for r in rows if not r[5]]
+    assert with_mhsds and without, rows
+    caption = "People accessing IPS in the rolling 12 months, {}: the return and MHSDS"
+    for code, start, returned, _, mhsds, _ in with_mhsds:
+        cells = table_rows(reports[code].read_text(), caption.format(code))[month_label(start)]
+        assert cells[:2] == [format_value(float(returned), "count"), format_value(float(mhsds), "count")]
+    for code, start, *_ in without:
+        page = reports[code].read_text()
+        cells = table_rows(page, caption.format(code))[month_label(start)]
+        assert cells[1] == "not published" and cells[2].startswith("n/a"), (code, cells)
+        assert "MHS116 is NHS Digital's figure" in html.unescape(page)
+    assert 'id="triangulation"' not in reports["england"].read_text()

@@ -3,6 +3,8 @@ shown there without the panel's code changing."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ipskpi.report.data import CELL_COLUMNS, PublishedData
@@ -154,3 +156,64 @@ def test_a_target_whose_framework_version_changed_shows_both_versions():
     assert "IPS Grow V8: at least 65% (v4: at least 60%)" in versioned
     plain = next(v for k, v in text.items() if "Es wte" in k)
     assert "at least 50%" in plain and "DWP" not in plain and "v4" not in plain
+
+
+def test_a_provider_page_shows_its_access_count_beside_mhsds_and_not_published_without_it():
+    # Issue 15: triangulation (fct_ips_access_triangulation_public) on the provider page:
+    # the return's count as published (hidden 0-4, else rounded) beside MHS116; a provider
+    # MHSDS has no row for shows "not published", never 0; no panel on England's page.
+    import datetime as dt
+
+    from ipskpi.report.build import _environment, render_org_page
+
+    start, end = dt.date(2024, 4, 1), dt.date(2025, 3, 31)
+    rows = [
+        dict.fromkeys(CELL_COLUMNS)
+        | {"org_code": org, "org_level": level, "kpi_code": "job_starts", "period_type": "financial_year",
+           "period_start": start, "period_end": end, "numerator": 10.0, "value": 10.0, "is_suppressed": False}
+        for org, level in (("P1", "provider"), ("P2", "provider"), ("ENG", "england"))
+    ]  # fmt: skip
+    month = {"period_start": dt.date(2025, 3, 1), "period_end": dt.date(2025, 3, 31)}
+    triangulation = pd.DataFrame(
+        [
+            {"provider_code": "P1", **month, "return_access_12m": 415.0, "is_return_suppressed": False,
+             "mhsds_access_12m": 385.0, "mhsds_status": "Performance", "has_mhsds_row": True,
+             "access_difference": 30.0, "access_ratio": 415 / 385},
+            {"provider_code": "P1", "period_start": dt.date(2025, 2, 1), "period_end": dt.date(2025, 2, 28),
+             "return_access_12m": None, "is_return_suppressed": True, "mhsds_access_12m": 380.0,
+             "mhsds_status": "Performance", "has_mhsds_row": True, "access_difference": None,
+             "access_ratio": None},
+            {"provider_code": "P2", **month, "return_access_12m": 120.0, "is_return_suppressed": False,
+             "mhsds_access_12m": None, "mhsds_status": None, "has_mhsds_row": False,
+             "access_difference": None, "access_ratio": None},
+        ]
+    )  # fmt: skip
+    providers = pd.DataFrame(
+        [
+            {"provider_code": "P1", "provider_name": "Trust <b>one</b>", "provider_type": "nhs"},
+            {"provider_code": "P2", "provider_name": "Charity two", "provider_type": "voluntary"},
+        ]
+    )
+    data = PublishedData(
+        pd.DataFrame(rows),
+        pd.DataFrame([kpi_row("job_starts", "")]),
+        providers,
+        pd.DataFrame(),
+        None,
+        triangulation,
+    )
+    env = _environment()
+
+    def panel(page: str) -> str:
+        found = re.search(r'<section class="panel" id="triangulation".*?</section>', page, re.S)
+        assert found, "no triangulation panel"
+        return re.sub(r"<[^>]+>", "", found.group(0))
+
+    p1 = panel(render_org_page(env, data, "P1"))
+    assert re.search(r"Mar 2025\s*415\s*385\s*\+30", p1), p1
+    assert re.search(r"Feb 2025\s*—suppressed\*\s*380", p1), p1
+    assert "rolling 12 months" in p1 and "not expected to agree" in p1
+    p2 = panel(render_org_page(env, data, "P2"))
+    assert re.search(r"Mar 2025\s*120\s*not published", p2), p2
+    assert not re.search(r"Mar 2025\s*120\s*0\b", p2)
+    assert 'id="triangulation"' not in render_org_page(env, data, "ENG")

@@ -8,7 +8,8 @@ fills in by itself once the rows are published).
 
 One module per section of the frameworks: ``local_context`` (A), ``referrals`` (B),
 ``quality`` (C), ``outcomes`` (D), ``value_for_money`` (E, with equality), plus
-``overview`` (the scorecard, England's providers side by side) over ``common`` (the page
+``overview`` (the scorecard, England's providers side by side) and ``triangulation``
+(a provider's access count beside MHSDS MHS116) over ``common`` (the page
 context and the table, chart and note builders). ``page_panels`` puts them in page order.
 """
 
@@ -20,6 +21,7 @@ from ipskpi.report.panels.outcomes import jobs_panel, sustainment_panel
 from ipskpi.report.panels.overview import comparison_panel, scorecard_panel
 from ipskpi.report.panels.quality import caseload_panel, fidelity_panel
 from ipskpi.report.panels.referrals import intake_panel
+from ipskpi.report.panels.triangulation import triangulation_panel
 from ipskpi.report.panels.value_for_money import equality_panel, value_for_money_panel
 
 __all__ = ["PageContext", "Panel", "page_panels"]
@@ -34,6 +36,7 @@ def page_panels(ctx: PageContext) -> list[Panel]:
         caseload_panel(ctx),
         fidelity_panel(ctx),
         intake_panel(ctx),
+        *([panel] if (panel := triangulation_panel(ctx)) else []),
         equality_panel(ctx),
         value_for_money_panel(ctx),
         local_context_panel(ctx),

@@ -116,6 +116,9 @@ def local_context_panel(ctx: PageContext) -> Panel:
     gap = _employment_gap(ctx)
     if gap:
         blocks.append(note_block(gap, "summary"))
+    level_note = _mhsds_level_note(ctx)
+    if level_note:
+        blocks.append(note_block(level_note))
     latest_local = ctx.fy(ctx.org_code, "employment_rate", ctx.latest_fy)
     if data.has_kpi("employment_rate") and (latest_local is None or latest_local.value is None):
         blocks.append(
@@ -138,6 +141,28 @@ def local_context_panel(ctx: PageContext) -> Panel:
         "definitions": definitions(data, codes),
         "unavailable": None,
     }
+
+
+def _mhsds_level_note(ctx: PageContext) -> str:
+    """Which MHSDS employment rate the page shows: NHS Digital publishes AMH17e% for England,
+    each ICB and each region, never per provider, so each page shows its own level's figure."""
+    if not ctx.data.has_kpi("mhsds_employed_rate"):
+        return ""
+    if ctx.is_england:
+        return ""
+    level = next((lvl for lvl in ("icb", "region") if ctx.org_code in ctx.data.area_codes(lvl)), "")
+    if level:
+        what = "ICB" if level == "icb" else "NHS England commissioning region"
+        return (
+            f"The mental health services rate is the figure NHS Digital publishes for {ctx.org_short} "
+            f"(MHSDS AMH17e%, the {what} breakdown), not England's and not a sum of its providers; "
+            "a year MHSDS has no figure for shows n/a. The local population rate (APS) is published "
+            "per provider catchment and for England."
+        )
+    return (
+        "NHS Digital does not publish the mental health services rate (MHSDS AMH17e%) per provider: "
+        "see the provider's ICB and region pages for theirs."
+    )
 
 
 def _employment_gap(ctx: PageContext) -> str:

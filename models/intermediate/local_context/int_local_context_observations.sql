@@ -18,7 +18,12 @@
        trust (ref_providers.host_trust_code) for CQC and MHSDS. England (ENG) gets the
        source's England figure (area_type country: NOMIS E92000001, the MHSDS England
        breakdown, all CQC trusts weighted by respondents); the commissioner return has no
-       England figure, so England there is every returning local authority.
+       England figure, so England there is every returning local authority. An ICB and an
+       NHS England region get the source's own figure for them where the source publishes
+       one at that level (MHSDS AMH17e%: the ICB and commissioning region breakdowns),
+       matched by ODS code (ref_icbs.icb_code, e.g. QMJ; ref_nhs_regions.nhs_region_code,
+       Y56-Y63) or by GSS code (E54, E40), never a sum of providers and never England's
+       figure: an ICB or region the source has no figure for has no row.
     4. expected_area_count: how many catchment local authorities a provider's headline
        needs (so fct_local_context nulls a headline when one is absent from the extract,
        not only when it is suppressed). Null for the checklist, which is over known
@@ -54,6 +59,14 @@ providers as (
 
 catchments as (
     select * from {{ ref('ref_provider_catchments') }}
+),
+
+icbs as (
+    select * from {{ ref('ref_icbs') }}
+),
+
+nhs_regions as (
+    select * from {{ ref('ref_nhs_regions') }}
 ),
 
 observations_unioned as (
@@ -192,10 +205,57 @@ attach_england as (
         or keep_latest_months.source = 'commissioner_returns'
 ),
 
+-- The source's figure for an ICB or region (by ODS or GSS code), at that level only.
+icb_and_region_areas as (
+    select
+        icbs.icb_code as org_code,
+        'icb' as org_level,
+        'icb' as area_type,
+        icbs.icb_code as area_code
+    from icbs
+    union all
+    select
+        icbs.icb_code as org_code,
+        'icb' as org_level,
+        'icb' as area_type,
+        icbs.icb_gss_code as area_code
+    from icbs
+    where icbs.icb_gss_code is not null
+    union all
+    select
+        nhs_regions.nhs_region_code as org_code,
+        'region' as org_level,
+        'nhs_region' as area_type,
+        nhs_regions.nhs_region_code as area_code
+    from nhs_regions
+    union all
+    select
+        nhs_regions.nhs_region_code as org_code,
+        'region' as org_level,
+        'nhs_region' as area_type,
+        nhs_regions.nhs_region_gss_code as area_code
+    from nhs_regions
+    where nhs_regions.nhs_region_gss_code is not null
+),
+
+attach_icbs_and_regions as (
+    select
+        icb_and_region_areas.org_code,
+        icb_and_region_areas.org_level,
+        cast(null as integer) as expected_area_count,
+        keep_latest_months.*
+    from keep_latest_months
+    inner join icb_and_region_areas
+        on keep_latest_months.area_type = icb_and_region_areas.area_type
+        and keep_latest_months.area_code = icb_and_region_areas.area_code
+),
+
 organisations_unioned as (
     select * from attach_providers
     union all
     select * from attach_england
+    union all
+    select * from attach_icbs_and_regions
 ),
 
 final as (
