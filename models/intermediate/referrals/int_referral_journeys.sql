@@ -5,8 +5,9 @@
     "NHS England's measures"); int_access_kpi_events turns them into KPI events.
     Steps:
     1. Carried over: a referral received before its provider's first reporting month
-       (the month of the provider's first accepted return, int_provider_months) was
-       carried over into the return. The return holds no contact dated before that
+       (the month of the provider's first accepted return, int_provider_months; not
+       its declared start, ref_providers expected_from, as a month declared but never
+       accepted holds no contact) was carried over into the return. The return holds no contact dated before that
        month, so a carried-over referral's first reported contact is not known to be
        its first contact: it has no access_date (and so no wait and no time in service
        from access); its first_reported_contact_date is kept, and int_access_kpi_events
