@@ -5,18 +5,25 @@
     (int_referral_journeys: access, waits, time in service, work at discharge and
     their bands); int_access_kpis_rolled_up rolls them up with kpi_rollup.
     Steps:
-    1. referrals_accessed: each accessed referral, dated by its access date.
+    1. referrals_accessed: each accessed referral, dated by its access date; a
+       referral carried over into the return (received before its provider's first
+       reporting month, int_referral_journeys) has no known access date and counts
+       instead in referrals_accessed_carried_over, dated by its first reported direct
+       client contact, so the referrals left out of access, the wait and the time in
+       service from access are counted where a user sees them.
     2. employed_at_discharge_rate: each closed referral, dated by closure_date,
        numerator 1 when it was in work at discharge.
     3. Shares by band, each over its population: a headline row (1 over 1) per member
        and one row per band (1 in the member's band, 0 in the others, over 1), so a
        band's value is its share of the population and the bands add up to the
-       headline: first_contact_wait (wait_band) over the accessed referrals, dated by
-       the access date; time_in_service_from_referral (service_band_from_referral)
-       over the closed referrals, time_in_service_from_access
+       headline: first_contact_wait (wait_band) over the accessed referrals (so not the
+       carried-over ones), dated by the access date; time_in_service_from_referral
+       (service_band_from_referral) over the closed referrals, carried-over ones
+       included (their referral_date is known), time_in_service_from_access
        (service_band_from_access) over the closed referrals accessed on or before
-       closure, and hours_at_discharge (discharge_hours_band) over the closed
-       referrals in work at discharge with hours known, dated by closure_date.
+       closure (so not the carried-over ones), and hours_at_discharge
+       (discharge_hours_band) over the closed referrals in work at discharge with hours
+       known, dated by closure_date.
     4. Breakdowns of counts: referral_source_group, each referral received, dated by
        referral_date, by NHS England's referral-source group; contacts_by_medium,
        each recorded contact (int_contacts_latest), dated by contact_date, by the
@@ -33,8 +40,9 @@
        with at least one direct client contact (as access: client_face_to_face or
        client_remote, on or after referral_date) in a financial year, once per year,
        dated by its first such contact of the year, whenever it was referred (a case
-       carried over from an earlier year counts in every year it is seen);
-       int_access_kpis_rolled_up keeps its financial-year rows only.
+       carried over from an earlier year, or into the return, counts in every year it
+       is seen: any contact in the year is enough, so an unknown first contact does
+       not matter); int_access_kpis_rolled_up keeps its financial-year rows only.
 */
 {%- set profile_fields = [
     ('age', "referrals.age_band <> 'not_recorded'"),
@@ -114,6 +122,18 @@ events_unioned as (
         cast(null as integer) as denominator
     from journeys
     where access_date is not null
+    union all
+    select
+        provider_code,
+        'referrals_accessed_carried_over' as kpi_code,
+        null as breakdown_type,
+        null as breakdown_value,
+        first_reported_contact_date as event_date,
+        1 as numerator,
+        null as denominator
+    from journeys
+    where is_carried_over
+        and first_reported_contact_date is not null
     union all
     select
         provider_code,
