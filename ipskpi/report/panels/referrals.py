@@ -33,7 +33,12 @@ INTAKE_BREAKDOWNS = (
 )
 # NHS England's IPS dashboard measures (section B): headline figures in the year table,
 # and (KPI, breakdown) shown as a table of their categories (shares or counts).
-NHSE_HEADLINES = ("referrals_accessed", "referrals_accessed_in_year", "profile_completeness")
+NHSE_HEADLINES = (
+    "referrals_accessed",
+    "referrals_accessed_carried_over",
+    "referrals_accessed_in_year",
+    "profile_completeness",
+)
 NHSE_BREAKDOWNS = (
     ("first_contact_wait", "wait_band"),
     ("referral_source_group", "referral_source_group"),
