@@ -37,9 +37,9 @@ population as (
     The shared second half of kpi_rollup and kpi_population_rollup: CTEs (continuing
     an open WITH clause) and the final select that keep a population already placed in
     periods to the reporting scaffold (a provider's rows outside its reporting window
-    are left out of the provider and its ICB, region and England alike), sum it by
-    organisation at every level (int_org_membership), zero-fill headline rows over
-    the scaffold and compute value (null for a zero denominator).
+    are left out of the provider and its ICB, region and England alike), sum it per
+    provider and then by organisation at every level (int_org_membership), zero-fill
+    headline rows over the scaffold and compute value (null for a zero denominator).
     Arguments:
         population_cte: name of a CTE with provider_code, period_type, period_start,
             period_end, kpi_code, breakdown_type, breakdown_value, numerator, denominator.
@@ -52,13 +52,25 @@ scaffold as (
 population_in_scaffold as (
     -- A provider's rows count only in its scaffold periods (its reporting window), so
     -- its ICB, region and England, summed from the same rows, always equal the sum of
-    -- their providers.
-    select {{ population_cte }}.*
+    -- their providers. They are summed per provider here, once, so the spread over the
+    -- levels below joins one row per provider, period, KPI and breakdown, not one per
+    -- member of the population (the sums are the same: every figure is additive).
+    select
+        {{ population_cte }}.provider_code,
+        {{ population_cte }}.period_type,
+        {{ population_cte }}.period_start,
+        {{ population_cte }}.period_end,
+        {{ population_cte }}.kpi_code,
+        {{ population_cte }}.breakdown_type,
+        {{ population_cte }}.breakdown_value,
+        sum({{ population_cte }}.numerator) as numerator,
+        sum({{ population_cte }}.denominator) as denominator
     from {{ population_cte }}
     inner join scaffold
         on {{ population_cte }}.provider_code = scaffold.org_code
         and {{ population_cte }}.period_type = scaffold.period_type
         and {{ population_cte }}.period_start = scaffold.period_start
+    group by 1, 2, 3, 4, 5, 6, 7
 ),
 
 memberships as (

@@ -9,6 +9,12 @@
     through int_org_membership), never averaged from providers. Headline rows
     (breakdown_type null) are zero-filled over the reporting scaffold
     (int_provider_periods); a rate with a zero denominator is null.
+    Cost: every figure is a sum of numerators and denominators (a KPI that counts
+    distinct things, as referrals_accessed_in_year, makes its events distinct first),
+    so the events are summed per provider, KPI, breakdown and day before they are
+    placed in periods, and per provider and period before they are spread over the
+    levels: the same sums, from a few rows per provider and day (national
+    contacts_by_medium: 10 M contacts, 0.66 M provider-days) instead of one per event.
     Arguments:
         events_relation: a relation with the columns above.
     Returns columns: org_code, org_level, period_type, period_start, period_end,
@@ -25,20 +31,35 @@ periods as (
     select * from {{ ref('int_periods') }}
 ),
 
+events_by_day as (
+    -- Sums are additive: a provider's day of events is one row per KPI and breakdown
+    -- before the join to periods multiplies it (a sum of null numerators stays null).
+    select
+        provider_code,
+        kpi_code,
+        breakdown_type,
+        breakdown_value,
+        event_date,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from kpi_events
+    group by 1, 2, 3, 4, 5
+),
+
 events_in_periods as (
     select
-        kpi_events.provider_code,
+        events_by_day.provider_code,
         periods.period_type,
         periods.period_start,
         periods.period_end,
-        kpi_events.kpi_code,
-        kpi_events.breakdown_type,
-        kpi_events.breakdown_value,
-        kpi_events.numerator,
-        kpi_events.denominator
-    from kpi_events
+        events_by_day.kpi_code,
+        events_by_day.breakdown_type,
+        events_by_day.breakdown_value,
+        events_by_day.numerator,
+        events_by_day.denominator
+    from events_by_day
     inner join periods
-        on kpi_events.event_date between periods.period_start and periods.period_effective_end
+        on events_by_day.event_date between periods.period_start and periods.period_effective_end
 ),
 
 {{ kpi_rows_from_population('events_in_periods') }}

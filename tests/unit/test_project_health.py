@@ -5,8 +5,8 @@ We cannot install dbt packages from our machines, so the rules we hold ourselves
 sources only in staging, no staging-on-staging, no hard-coded relations, every model
 documented with its grain and every listed column described, a primary-key test on
 every model (or ``meta: event_rows: true`` with a reason), staging named and placed
-by source, marts named fct_/dim_, public models with enforced contracts, and
-exposures only on public models.
+by source, marts named fct_/dim_, public models with enforced contracts, exposures only on
+public models, and the two largest rankings ordered one after the other.
 """
 
 from __future__ import annotations
@@ -218,3 +218,22 @@ def test_exposures_say_they_read_the_public_tree_and_public_models_match_what_is
         assert meta.get("tree") == "public", exposure["name"]
     public_models = {node["name"] for node in models(manifest).values() if is_public(node)}
     assert public_models == set(PUBLIC_TABLES)
+
+
+def _ancestors(manifest: dict, key: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [key]
+    while todo:
+        for parent in manifest["nodes"].get(todo.pop(), {}).get("depends_on", {}).get("nodes", []):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_the_two_largest_rankings_never_run_at_once(manifest):
+    """int_contacts_current and int_referrals_current each rank every version of every record
+    with a window DuckDB does not spill (benchmarks/README.md): one must be an ancestor of the
+    other, so dbt's threads never run them side by side and a fixed memory cap holds one."""
+    contacts, referrals = "model.ipskpi.int_contacts_current", "model.ipskpi.int_referrals_current"
+    assert contacts in _ancestors(manifest, referrals) or referrals in _ancestors(manifest, contacts)
