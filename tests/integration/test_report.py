@@ -23,18 +23,11 @@ import duckdb
 import pytest
 
 from ipskpi.config import SAMPLE_LANDING
+from ipskpi.publish import PUBLIC_TABLES  # what the public tree holds: all a report may read
 from ipskpi.report import build_reports
 from ipskpi.report.cli import add_report_command
 from ipskpi.report.labels import format_value
 
-PUBLIC_TABLES = (
-    "fct_kpi_scorecard_public",
-    "dim_kpis",
-    "dim_providers",
-    "dim_organisations",
-    "dim_periods",
-    "fct_ips_access_triangulation_public",
-)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
