@@ -33,7 +33,10 @@ PUBLIC_FOLDERS = ("commissioner_returns", "nomis_aps", "dwp_esa", "cqc_cmh_surve
 COPIED_SCHEMAS = (*PUBLIC_FOLDERS, "ingest")
 TIME_LINE = re.compile(r"^\s*Time\s+(.*)$", re.M)
 ROWS_LINE = re.compile(r"^\s*Rows\s+([\d,]+) loaded", re.M)
+# Marks a landing made of hard links (older ones, of symbolic links, are made again).
+LINKED = ".complete-hardlinks"
 STATUS_LINE = re.compile(r"IPS KPI refresh \S+: (\w+)")
+REFUSED_LINE = re.compile(r"^\s*Files\s+.*?(\d+) refused, .*?(\d+) not recognised", re.M)
 
 
 # ---------------------------------------------------------------- machine
@@ -173,31 +176,51 @@ def renamed_copy(source: Path, copy: int, out: Path) -> Path:
     return out
 
 
+def _link(src: Path, dst: Path) -> None:
+    """``src`` at ``dst`` as hard links (a folder as a tree of them), or a copy across devices.
+
+    Not symbolic links: the refresh refuses a landing entry that is one (it never follows
+    a link out of the landing), so a landing of symbolic links measures a night that
+    refuses every file.
+    """
+
+    def link_file(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+    if src.is_dir():
+        shutil.copytree(src, dst, copy_function=link_file)
+    else:
+        link_file(str(src), str(dst))
+
+
 def _link_all(src_dir: Path, dst_dir: Path) -> None:
     dst_dir.mkdir(parents=True, exist_ok=True)
     for item in sorted(src_dir.iterdir()):
         if not item.name.startswith("."):
-            (dst_dir / item.name).symlink_to(item.resolve())
+            _link(item.resolve(), dst_dir / item.name)
 
 
 def landing_for_scale(scale: int, work: Path) -> Path:
-    """A landing folder of ``scale`` times national, made of symbolic links into the generated data."""
+    """A landing folder of ``scale`` times national, made of hard links into the generated data."""
     base = generate_national(1, work / "generated" / "seed1")
     if scale == 1:
         return base
     landing = work / f"landing-x{scale}"
-    if (landing / ".complete").exists():
+    if (landing / LINKED).exists():
         return landing
     shutil.rmtree(landing, ignore_errors=True)
     landing.mkdir(parents=True)
     for folder in PUBLIC_FOLDERS:
-        (landing / folder).symlink_to((base / folder).resolve())
+        _link((base / folder).resolve(), landing / folder)
     _link_all(base / "provider_returns", landing / "provider_returns")
     for copy in range(2, scale + 1):
         generated = generate_national(copy, work / "generated" / f"seed{copy}")
         renamed = renamed_copy(generated, copy, work / "renamed" / f"seed{copy}")
         _link_all(renamed, landing / "provider_returns")
-    (landing / ".complete").write_text("ok\n")
+    (landing / LINKED).write_text("ok\n")
     return landing
 
 
@@ -213,11 +236,11 @@ def landing_with_next_month(landing: Path, work: Path, scale: int) -> tuple[Path
     last = max(d.return_month for d in deliveries)
     new_month = next_month(last)
     latest = [d for d in deliveries if d.return_month == last]
-    if not (plus / ".complete").exists():
+    if not (plus / LINKED).exists():
         shutil.rmtree(plus, ignore_errors=True)
         plus.mkdir(parents=True)
         for folder in PUBLIC_FOLDERS:
-            (plus / folder).symlink_to((landing / folder).resolve())
+            _link((landing / folder).resolve(), plus / folder)
         _link_all(landing / "provider_returns", plus / "provider_returns")
         new_returns = work / f"next-month-x{scale}"
         shutil.rmtree(new_returns, ignore_errors=True)
@@ -227,7 +250,7 @@ def landing_with_next_month(landing: Path, work: Path, scale: int) -> tuple[Path
                 delivery.path, new_returns, delivery.provider_code, new_month, staff_month=new_month
             )
         _link_all(new_returns, plus / "provider_returns")
-        (plus / ".complete").write_text("ok\n")
+        (plus / LINKED).write_text("ok\n")
     return plus, new_month, len(latest)
 
 
@@ -301,10 +324,13 @@ def _refresh_record(result: dict, output: str) -> dict:
             stages[name] = float(seconds.rstrip("s"))
     status = STATUS_LINE.search(output)
     rows = ROWS_LINE.search(output)
+    refused = REFUSED_LINE.search(output)
     result.update(
         {
             "status": status.group(1).lower() if status else "failed",
             "rows_loaded": int(rows.group(1).replace(",", "")) if rows else None,
+            "files_refused": int(refused.group(1)) if refused else None,
+            "files_not_recognised": int(refused.group(2)) if refused else None,
             "stages_s": stages,
         }
     )
@@ -334,6 +360,12 @@ def run_refresh(landing: Path, warehouse: Path, work: Path, label: str, resume: 
         work / "logs" / f"{label}.log",
     )
     result = _refresh_record(result, result.pop("output"))
+    if result["files_refused"] or result["files_not_recognised"]:
+        # The generated landing is clean: a refused file means the benchmark measured the wrong night.
+        raise SystemExit(
+            f"{label}: {result['files_refused']} file(s) refused and {result['files_not_recognised']} "
+            f"not recognised on a clean landing; see {work / 'logs' / (label + '.log')}"
+        )
     print(
         f"    {label}: {result['status']} in {result['wall_s']:.0f}s, peak {result['peak_rss_mb']} MB, "
         + ", ".join(f"{k} {v:.0f}s" for k, v in result["stages_s"].items()),

@@ -115,7 +115,8 @@ class RefreshSummary:
         for source in self.unused_sources():
             lines.append(
                 f"            WARNING source {source}: no row of any of its files was used tonight "
-                "(its indicators are missing from the scorecard)"
+                "(refused or empty): its indicators stand only on earlier loads still current in the "
+                "raw layer, and are missing where there are none"
             )
         warned: dict[str, list[str]] = {}  # the same warning for many files is one line
         for r in self.loads:
