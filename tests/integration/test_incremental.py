@@ -137,6 +137,8 @@ def nights(tmp_path_factory) -> dict[str, Path]:
     rows[0]["record_status"] = "deleted"
     _write(deleting / "referrals.csv", header, rows)
     # Corrected two years back: TAF re-sends its first month, the contact's type corrected.
+    # The incremental build finds it two ways, either enough (macros/current_versions.sql): its new
+    # version was loaded after the watermark, and its current one came from a replaced load.
     correcting = night2 / "provider_returns" / f"{CORRECTS}_{CORRECTED_MONTH}"
     header, rows = _rows(correcting / "contacts.csv")
     for row in rows:
