@@ -1,10 +1,22 @@
 """A nightly incremental build equals a full rebuild from the same raw layer.
 
-Night 1 loads the sample without its last month and builds in full. Night 2 loads the
-last month, a re-sent copy of one provider's previous month that no longer carries a
-referral first sent in it, and a return that deletes a referral; it builds incrementally
-on a copy of night 1's build, and, separately, in full from scratch. Every intermediate
-and mart table must hold the same rows in both.
+Night 1 loads the sample without its last month, without one provider's month from the
+middle of the history and without one provider at all, and builds in full. Night 2 loads
+the whole sample with these cases, all CSV returns the ingest accepts:
+
+- the last month, for every provider;
+- a re-sent copy of one provider's previous month that no longer carries a referral
+  first sent in it (nor does its last month);
+- a last-month return that deletes a referral;
+- a correction two years back: a re-sent copy of one provider's first month (2024-04,
+  the oldest month the sample has, 23 months before the last) in which one contact's
+  type is corrected, so the published contacts_by_medium of that month changes;
+- a late month: the held-back month (2025-11) arrives;
+- a new provider: every month of the provider absent from night 1 arrives.
+
+Night 2 builds incrementally on a copy of night 1's build and, separately, in full from
+scratch. Every intermediate and mart table must hold the same rows in both; the other
+tests check each case really happened, so none can silently test nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +37,11 @@ LAST_MONTH = "2026-03"
 PREVIOUS_MONTH = "2026-02"
 RESENT = "RX4"  # CSV returns, so the test can edit them
 DELETES = "RXT"
+CORRECTS = "TAF"  # its 2024 returns are CSV
+CORRECTED_MONTH = "2024-04"  # the sample's first month, 23 months before the last
+LATE = "RXT"
+LATE_MONTH = "2025-11"
+NEW_PROVIDER = "NQV02"  # CSV throughout; in ref_providers and ref_provider_catchments
 
 
 def _rows(path: Path) -> tuple[list[str], list[dict]]:
@@ -75,8 +92,10 @@ def nights(tmp_path_factory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("incremental")
     night1 = work / "night1"
     shutil.copytree(SAMPLE_LANDING, night1)
-    for path in (night1 / "provider_returns").glob(f"*_{LAST_MONTH}*"):
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    held_back = [f"*_{LAST_MONTH}*", f"{LATE}_{LATE_MONTH}", f"{NEW_PROVIDER}_*"]
+    for pattern in held_back:
+        for path in (night1 / "provider_returns").glob(pattern):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     raw = work / "raw.duckdb"
     _load(raw, night1, "night1")
@@ -93,6 +112,15 @@ def nights(tmp_path_factory) -> dict[str, Path]:
            group by referral_id having min(_return_month) = ? order by referral_id limit 1""",
         [RESENT, PREVIOUS_MONTH],
     ).fetchone()[0]
+    # A contact sent once only, in TAF's first return, and seen as a direct client contact.
+    corrected = con.execute(
+        """select contact_id from provider_returns.contacts where provider_code = ?
+           group by contact_id
+           having count(*) = 1 and min(_return_month) = ?
+              and min(contact_type) = 'client_face_to_face'
+           order by contact_id limit 1""",
+        [CORRECTS, CORRECTED_MONTH],
+    ).fetchone()[0]
     con.close()
     for table in ("referrals", "contacts", "jobs", "education"):
         header, rows = _rows(resent / f"{table}.csv")
@@ -108,6 +136,16 @@ def nights(tmp_path_factory) -> dict[str, Path]:
     deleted = rows[0]["referral_id"]
     rows[0]["record_status"] = "deleted"
     _write(deleting / "referrals.csv", header, rows)
+    # Corrected two years back: TAF re-sends its first month, the contact's type corrected.
+    # The incremental build finds it two ways, either enough (macros/current_versions.sql): its new
+    # version was loaded after the watermark, and its current one came from a replaced load.
+    correcting = night2 / "provider_returns" / f"{CORRECTS}_{CORRECTED_MONTH}"
+    header, rows = _rows(correcting / "contacts.csv")
+    for row in rows:
+        if row["contact_id"] == corrected:
+            row["contact_type"] = "clinical_team"
+    _write(correcting / "contacts.csv", header, rows)
+    # The late month and the new provider need nothing: night 2's landing is the whole sample.
 
     _load(raw, night2, "night2")
     incremental = work / "incremental.duckdb"
@@ -122,7 +160,16 @@ def nights(tmp_path_factory) -> dict[str, Path]:
         "target": work / "target-incremental",
         "dropped": dropped,  # type: ignore[dict-item]
         "deleted": deleted,  # type: ignore[dict-item]
+        "corrected": corrected,  # type: ignore[dict-item]
     }
+
+
+def _query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
 
 
 def test_the_night_built_incrementally(nights):
@@ -150,6 +197,43 @@ def test_the_scenario_touched_history(nights):
         ).fetchall()
         con.close()
         assert after == [(nights["deleted"], "deleted")], build
+
+
+def test_the_correction_two_years_back_changed_a_published_kpi(nights):
+    """TAF's re-sent 2024-04 moved one contact from client_face_to_face to clinical_team."""
+    contact = """select contact_type from intermediate.int_contacts_current
+        where provider_code = ? and contact_id = ?"""
+    scorecard = """select breakdown_value, numerator from marts.fct_kpi_scorecard
+        where org_code = ? and kpi_code = 'contacts_by_medium' and period_type = 'month'
+          and period_start = cast(? as date) and breakdown_type = 'contact_type'
+          and breakdown_value in ('client_face_to_face', 'clinical_team') order by 1"""
+    params = [CORRECTS, f"{CORRECTED_MONTH}-01"]
+    assert _query(nights["base"], contact, [CORRECTS, nights["corrected"]]) == [("client_face_to_face",)]
+    before = dict(_query(nights["base"], scorecard, params))
+    assert set(before) == {"client_face_to_face", "clinical_team"}
+    for build in ("incremental", "full"):
+        assert _query(nights[build], contact, [CORRECTS, nights["corrected"]]) == [("clinical_team",)], build
+        after = dict(_query(nights[build], scorecard, params))
+        assert after == {
+            "client_face_to_face": before["client_face_to_face"] - 1,
+            "clinical_team": before["clinical_team"] + 1,
+        }, build
+
+
+def test_the_late_month_and_the_new_provider_arrived(nights):
+    """Night 1 had neither RXT's 2025-11 nor NQV02; both night-2 builds have them."""
+    late = """select count(*) from intermediate.int_contacts_current
+        where provider_code = ? and cast(return_month as varchar) like ?"""
+    late_params = [LATE, f"{LATE_MONTH}%"]
+    new = "select count(*) from intermediate.int_referrals_current where provider_code = ?"
+    published = "select count(*) from marts.fct_kpi_scorecard where org_code = ?"
+    assert _query(nights["base"], late, late_params) == [(0,)]
+    assert _query(nights["base"], new, [NEW_PROVIDER]) == [(0,)]
+    assert _query(nights["base"], published, [NEW_PROVIDER]) == [(0,)]
+    for build in ("incremental", "full"):
+        assert _query(nights[build], late, late_params)[0][0] > 0, build
+        assert _query(nights[build], new, [NEW_PROVIDER])[0][0] > 0, build
+        assert _query(nights[build], published, [NEW_PROVIDER])[0][0] > 0, build
 
 
 def test_incremental_build_equals_full_rebuild(nights):
