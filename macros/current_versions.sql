@@ -7,6 +7,15 @@
     then the last row in the file). Deleted versions are kept here (record_status =
     'deleted'); the *_latest models withdraw them.
 
+    The current version is the one no other version of the same record outranks: a
+    correlated not exists over the key and sort columns only, which DuckDB runs as an
+    anti-join it can spill to disk under a memory cap (a row_number() window over every
+    version could not, issue 16 and benchmarks/README.md "Memory"), then the winning rows
+    joined back on (load_id, source_row_number), unique in staging. Two versions alike in
+    return_month, loaded_at and row (two standing loads of one run for the same month,
+    which supersession should rule out) are told apart by load_id, so each record keeps
+    exactly one version; version_rank is always 1.
+
     Full build: every record. Incremental build (is_incremental()): only the records a new
     load touched since the last build - those with a version loaded after the newest
     loaded_at already in the model, and those whose current version came from a load that
@@ -59,19 +68,48 @@ versions as (
 ),
 {% endif %}
 
-ranked as (
+current_rows as (
     select
-        *,
-        row_number() over (
-            partition by {{ keys }}
-            order by return_month desc, loaded_at desc, source_row_number desc
-        ) as version_rank
+        versions.load_id,
+        versions.source_row_number
     from versions
+    where not exists (
+        select 1
+        {#- The staging model, not the versions CTE: DuckDB materialises a CTE read twice,
+            with every column of every version. Every version of a changed record is in
+            both, so an incremental build gets the same answer. #}
+        from {{ staging_model }} as newer
+        where {% for key in key_columns %}newer.{{ key }} = versions.{{ key }}
+            and {% endfor %}(
+                newer.return_month > versions.return_month
+                or (
+                    newer.return_month = versions.return_month
+                    and newer.loaded_at > versions.loaded_at
+                )
+                or (
+                    newer.return_month = versions.return_month
+                    and newer.loaded_at = versions.loaded_at
+                    and newer.source_row_number > versions.source_row_number
+                )
+                or (
+                    newer.return_month = versions.return_month
+                    and newer.loaded_at = versions.loaded_at
+                    and newer.source_row_number = versions.source_row_number
+                    and newer.load_id > versions.load_id
+                )
+            )
+    )
 ),
 
 current_version as (
-    select * from ranked
-    where version_rank = 1
+    select
+        staged.*,
+        cast(1 as {{ dbt.type_bigint() }}) as version_rank
+    from {{ staging_model }} as staged
+    inner join current_rows
+        on
+            staged.load_id = current_rows.load_id
+            and staged.source_row_number = current_rows.source_row_number
 )
 
 select * from current_version
