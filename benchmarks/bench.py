@@ -1,6 +1,7 @@
 """Benchmark the nightly refresh at England scale and beyond, against what DuckDB alone needs.
 
-    uv run python benchmarks/bench.py [--scales 1,2,5] [--runs 3] [--work /tmp/ipskpi-bench]
+    uv run python benchmarks/bench.py [--scales 1,2,5] [--runs 3] [--memory-limit 2=4GB,5=4GB]
+        [--parts sample,full,nightly,floor,peer] [--work /tmp/ipskpi-bench]
 
 For each scale (1 = the ``national`` preset, k = k times it) this measures, as the median
 of ``--runs`` runs:
@@ -24,7 +25,16 @@ of ``--runs`` runs:
   (job starts, people into work, 13-week sustainment, active caseload, ES WTE, caseload
   per ES) for every provider, England and financial year, straight from the same landing,
   under ``/usr/bin/time -v``; it checks its figures against the full refresh's restricted
-  scorecard, and the full refresh's ratio to it is reported.
+  scorecard, and the full refresh's ratio to it is reported. National only (1x): pandas
+  holds every version in memory (4.7 GB at 1x), so 5x would not fit this machine.
+- sample: the README's quick start, ``ipskpi refresh`` on the bundled sample into an empty
+  warehouse (``--parts sample``), timed the same way.
+
+``--memory-limit`` runs the refreshes and the floor with ``IPSKPI_DUCKDB_MEMORY_LIMIT`` set
+(``4GB`` for every scale, or ``2=4GB,5=4GB`` for those scales only); each run records its
+cap, the table names it, and a run that did not publish is shown as such. Below the table,
+issue 16's goals are read from the same results (national nightly and full refresh, the
+ratios to the floor and to the pandas peer, the sample's quick start, 5x under a 4 GB cap).
 
 Scaling: k times national is national (seed 1) plus the provider returns of national
 generated with seeds 2..k, each copy's providers renamed (first character of the code
@@ -43,6 +53,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -65,12 +76,50 @@ from harness import (
 )
 
 
+def memory_limits(spec: str) -> dict[int, str]:
+    """``--memory-limit``: ``4GB`` caps every scale; ``2=4GB,5=4GB`` caps those scales only."""
+    limits: dict[int, str] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        scale, _, cap = item.rpartition("=")
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", cap, re.I):
+            raise SystemExit(f"--memory-limit: {cap!r} is not a DuckDB memory size such as 4GB or 800MB")
+        if scale:
+            limits[int(scale)] = cap
+        else:
+            limits[0] = cap  # every scale not named
+    return limits
+
+
+def bench_sample(runs: int, work: Path, resume: bool = False) -> dict:
+    """The README's quick start: ``ipskpi refresh`` on the bundled sample into an empty warehouse."""
+    print("the bundled sample (quick start)", flush=True)
+    sample_runs = []
+    for run in range(runs):
+        label = f"sample-full-{run + 1}"
+        warehouse = work / "warehouses" / "sample"
+        if load_saved(work, label, resume) is None:
+            shutil.rmtree(warehouse, ignore_errors=True)
+        sample_runs.append(run_refresh(None, warehouse, work, label, resume))
+        shutil.rmtree(warehouse, ignore_errors=True)
+    return {"runs": sample_runs, "median": summarise(sample_runs)}
+
+
 def bench_scale(
-    scale: int, runs: int, work: Path, parts: set[str], resume: bool = False, full_runs_n: int | None = None
+    scale: int,
+    runs: int,
+    work: Path,
+    parts: set[str],
+    resume: bool = False,
+    full_runs_n: int | None = None,
+    memory_limit: str | None = None,
 ) -> dict:
-    print(f"scale {scale}x national", flush=True)
+    print(
+        f"scale {scale}x national" + (f", DuckDB capped at {memory_limit}" if memory_limit else ""),
+        flush=True,
+    )
     landing = landing_for_scale(scale, work)
-    entry: dict = {"landing": landing_stats(landing)}
+    entry: dict = {"landing": landing_stats(landing), "memory_limit": memory_limit}
+    cap = f"-cap{memory_limit}" if memory_limit else ""  # a capped run is not an uncapped one resumed
     warehouse = work / "warehouses" / f"x{scale}-full"
     if parts & {"full", "nightly"}:  # a warehouse per scale would not fit on disk at 5x
         for other in (work / "warehouses").glob("*") if (work / "warehouses").exists() else []:
@@ -78,24 +127,25 @@ def bench_scale(
                 shutil.rmtree(other, ignore_errors=True)
         full_runs = []
         for run in range((full_runs_n or runs) if "full" in parts else 1):
-            label = f"x{scale}-full-{run + 1}"
+            label = f"x{scale}-full-{run + 1}{cap}"
             if load_saved(work, label, resume) is None:
                 shutil.rmtree(warehouse, ignore_errors=True)
-            full_runs.append(run_refresh(landing, warehouse, work, label, resume))
+            full_runs.append(run_refresh(landing, warehouse, work, label, resume, memory_limit))
         if not (warehouse / "restricted" / "restricted.duckdb").exists():  # reused measurements, gone
             shutil.rmtree(warehouse, ignore_errors=True)
-            full_runs.append(run_refresh(landing, warehouse, work, f"x{scale}-full-{len(full_runs) + 1}"))
+            label = f"x{scale}-full-{len(full_runs) + 1}{cap}"
+            full_runs.append(run_refresh(landing, warehouse, work, label, memory_limit=memory_limit))
         entry["full_refresh"] = {"runs": full_runs, "median": summarise(full_runs)}
     if "nightly" in parts:
         plus, month, returns = landing_with_next_month(landing, work, scale)
         nightly_runs = []
         for run in range(runs):
-            label = f"x{scale}-nightly-{run + 1}"
+            label = f"x{scale}-nightly-{run + 1}{cap}"
             night = work / "warehouses" / f"x{scale}-nightly"
             shutil.rmtree(night, ignore_errors=True)
             if load_saved(work, label, resume) is None:
                 shutil.copytree(warehouse, night, symlinks=True)
-            nightly_runs.append(run_refresh(plus, night, work, label, resume))
+            nightly_runs.append(run_refresh(plus, night, work, label, resume, memory_limit))
             shutil.rmtree(night, ignore_errors=True)
         entry["nightly"] = {
             "new_month": month,
@@ -112,10 +162,12 @@ def bench_scale(
             raise FileNotFoundError(f"no pipeline raw layer under {work / 'warehouses'}: run a full refresh")
         floor_runs = []
         for run in range(full_runs_n or runs):
-            label = f"x{scale}-floor-{run + 1}"
+            label = f"x{scale}-floor-{run + 1}{cap}"
             saved = load_saved(work, label, resume)
             if saved is None:
-                saved = save_result(work, label, run_floor(landing, pipeline_raw, work, scale, label))
+                saved = save_result(
+                    work, label, run_floor(landing, pipeline_raw, work, scale, label, memory_limit)
+                )
             floor_runs.append(saved)
         entry["floor"] = {
             "runs": floor_runs,
@@ -127,7 +179,7 @@ def bench_scale(
                 "peak_rss_mb": median_of(floor_runs, "peak_rss_mb"),
             },
         }
-    if "peer" in parts:
+    if "peer" in parts and scale == 1:  # the goal is at national; at 5x pandas would need ~24 GB
         peer_runs = []
         for run in range(full_runs_n or runs):
             label = f"x{scale}-peer-{run + 1}"
@@ -186,8 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--parts",
-        default="full,nightly,floor,peer",
-        help="which measurements: full, nightly, floor, peer (comma-separated)",
+        default="sample,full,nightly,floor,peer",
+        help="which measurements: sample (the quick start), full, nightly, floor, peer (comma-separated)",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        default="",
+        help="IPSKPI_DUCKDB_MEMORY_LIMIT for the refreshes and floor: 4GB for every scale, "
+        "or 2=4GB,5=4GB for those scales only (default: uncapped, DuckDB's 80%% of memory)",
     )
     args = parser.parse_args(argv)
     work = args.work.resolve()
@@ -203,10 +261,17 @@ def main(argv: list[str] | None = None) -> int:
         write_readme_table(results)
         print(render_table(results))
         return 0
+    limits = memory_limits(args.memory_limit)
     results["machine"] = machine()
     results["method"] = __doc__.strip()
-    for scale in (int(s) for s in args.scales.split(",")):
-        entry = bench_scale(scale, args.runs, work, parts, args.resume, args.full_runs)
+    if "sample" in parts:
+        results["sample"] = bench_sample(args.runs, work, args.resume)
+        results["measured_at"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        write_readme_table(results)
+    for scale in (int(s) for s in args.scales.split(",") if s.strip()):
+        cap = limits.get(scale, limits.get(0))
+        entry = bench_scale(scale, args.runs, work, parts, args.resume, args.full_runs, cap)
         merged = results["scales"].setdefault(str(scale), {})
         merged.update(entry)  # the figures of parts not run this time stay
         ratio = ratio_to_floor(merged)

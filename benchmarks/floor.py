@@ -26,9 +26,10 @@ HERE = Path(__file__).resolve().parent
 PROJECT_DIR = HERE.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from harness import COPIED_SCHEMAS, timed_process  # noqa: E402
+from harness import COPIED_SCHEMAS, capped_env, timed_process  # noqa: E402
 
 from ipskpi import sql  # noqa: E402
+from ipskpi.config import duckdb_settings  # noqa: E402
 from ipskpi.contract import PROVIDER_TABLES  # noqa: E402
 from ipskpi.dbt_runner import dbt_args, dbt_env, dbt_executable  # noqa: E402
 from ipskpi.ingest.provider_returns import discover_returns  # noqa: E402
@@ -82,7 +83,7 @@ def floor_load(csv_landing: Path, raw_db: Path) -> None:
     that no file is sniffed or unioned by name; lineage derived from the file name. No
     checks, no ledger, no supersession.
     """
-    con = duckdb.connect(str(raw_db))
+    con = duckdb.connect(str(raw_db), config=duckdb_settings())
     try:
         con.execute("create schema if not exists provider_returns")
         for table in PROVIDER_TABLES:
@@ -150,7 +151,7 @@ def floor_models(manifest_path: Path, build_db: Path, raw_db: Path) -> int:
     models = {
         k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model" and n["config"]["enabled"]
     }
-    con = duckdb.connect(str(build_db))
+    con = duckdb.connect(str(build_db), config=duckdb_settings())
     try:
         con.execute(sql.attach("raw", raw_db, "read_only"))
         for schema in {n["schema"] for n in models.values()}:
@@ -208,8 +209,14 @@ def _dbt(args: list[str], build_db: Path, raw_db: Path, target: Path) -> None:
     )
 
 
-def run_floor(landing: Path, pipeline_raw: Path, work: Path, scale: int, label: str) -> dict:
-    """The floor once: fresh raw and build databases, dbt seed + compile untimed, then the timed process."""
+def run_floor(
+    landing: Path, pipeline_raw: Path, work: Path, scale: int, label: str, memory_limit: str | None = None
+) -> dict:
+    """The floor once: fresh raw and build databases, dbt seed + compile untimed, then the timed process.
+
+    ``memory_limit`` caps the timed DuckDB connections as ``IPSKPI_DUCKDB_MEMORY_LIMIT`` caps
+    the pipeline's (the same variable, read by ``ipskpi.config.duckdb_settings``).
+    """
     csv_landing = _csv_landing(landing, work / f"floor-csv-x{scale}")
     folder = work / "floor"
     shutil.rmtree(folder, ignore_errors=True)
@@ -229,9 +236,10 @@ def run_floor(landing: Path, pipeline_raw: Path, work: Path, scale: int, label: 
             str(target / "manifest.json"),
             str(pipeline_raw),
         ],
-        dict(os.environ),
+        capped_env(dict(os.environ), memory_limit),
         work / "logs" / f"{label}.log",
     )
+    result["memory_limit"] = memory_limit
     output = result.pop("output")
     if result["exit_code"] != 0:
         raise RuntimeError(f"floor failed:\n{output[-3000:]}")

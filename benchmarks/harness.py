@@ -300,6 +300,15 @@ def timed_process(command: list[str], env: dict, log: Path) -> dict:
     }
 
 
+def capped_env(env: dict, memory_limit: str | None) -> dict:
+    """``env`` with ``IPSKPI_DUCKDB_MEMORY_LIMIT`` set to ``memory_limit``, or removed when None."""
+    env = dict(env)
+    env.pop("IPSKPI_DUCKDB_MEMORY_LIMIT", None)
+    if memory_limit:
+        env["IPSKPI_DUCKDB_MEMORY_LIMIT"] = memory_limit
+    return env
+
+
 def _refresh_env(work: Path) -> dict:
     env = dict(os.environ)
     env.update(
@@ -348,18 +357,31 @@ def save_result(work: Path, label: str, result: dict) -> dict:
     return result
 
 
-def run_refresh(landing: Path, warehouse: Path, work: Path, label: str, resume: bool = False) -> dict:
-    """One ``ipskpi refresh`` as a user runs it; its wall time, peak memory and stage split."""
+def run_refresh(
+    landing: Path | None,
+    warehouse: Path,
+    work: Path,
+    label: str,
+    resume: bool = False,
+    memory_limit: str | None = None,
+) -> dict:
+    """One ``ipskpi refresh`` as a user runs it; its wall time, peak memory and stage split.
+
+    ``landing`` None is the bundled sample (the README's quick start); ``memory_limit`` is
+    passed as ``IPSKPI_DUCKDB_MEMORY_LIMIT`` (None: DuckDB's default, 80% of memory).
+    """
     saved = load_saved(work, label, resume)
     if saved is not None:
         print(f"    {label}: reused the measurement saved in {work / 'logs'}", flush=True)
         return saved
+    command = [str(BIN / "ipskpi"), "refresh", "--warehouse", str(warehouse)]
+    if landing is not None:
+        command += ["--landing", str(landing)]
     result = timed_process(
-        [str(BIN / "ipskpi"), "refresh", "--landing", str(landing), "--warehouse", str(warehouse)],
-        _refresh_env(work),
-        work / "logs" / f"{label}.log",
+        command, capped_env(_refresh_env(work), memory_limit), work / "logs" / f"{label}.log"
     )
     result = _refresh_record(result, result.pop("output"))
+    result["memory_limit"] = memory_limit
     if result["files_refused"] or result["files_not_recognised"]:
         # The generated landing is clean: a refused file means the benchmark measured the wrong night.
         raise SystemExit(
@@ -421,6 +443,109 @@ def summarise(runs: list[dict]) -> dict:
     return summary
 
 
+def _cap_and_status(runs: list[dict]) -> str:
+    """`` under a 4GB cap``, and the outcome of runs that did not publish."""
+    caps = sorted({r.get("memory_limit") for r in runs if r.get("memory_limit")})
+    text = f" under a {', '.join(caps)} cap" if caps else ""
+    failed = [r.get("status") for r in runs if r.get("status", "published") != "published"]
+    if failed:
+        text += f", {len(failed)} of {len(runs)} {'/'.join(sorted(set(failed)))}"
+    return text
+
+
+# Issue 16's goals, each read from one run's results (None where that part was not measured).
+def goals(results: dict) -> list[tuple[str, str, str, bool | None]]:
+    """(goal, target, measured, met) for each of issue 16's goals the results can speak to."""
+
+    def median(scale: str, kind: str) -> dict:
+        entry = results["scales"].get(scale, {})
+        return summarise(entry[kind]["runs"]) if kind in entry else {}
+
+    def published(scale: str, kind: str) -> bool | None:
+        runs = results["scales"].get(scale, {}).get(kind, {}).get("runs")
+        return all(r.get("status") == "published" for r in runs) if runs else None
+
+    def secs(v: float | None) -> str:
+        return f"{v:,.0f} s" if v is not None else "not measured"
+
+    one = results["scales"].get("1", {})
+    full, nightly = median("1", "full_refresh"), median("1", "nightly")
+    floor = one.get("floor", {}).get("median", {}).get("floor_s")
+    peer = one.get("pandas_peer", {}).get("median", {}).get("wall_s")
+    sample = summarise(results["sample"]["runs"]) if results.get("sample", {}).get("runs") else {}
+    rows: list[tuple[str, str, str, bool | None]] = [
+        (
+            "national nightly (+1 month), wall",
+            "<= 30 s",
+            secs(nightly.get("wall_s")),
+            nightly["wall_s"] <= 30 if nightly.get("wall_s") else None,
+        ),
+        (
+            "national full refresh, wall",
+            "<= 120 s",
+            secs(full.get("wall_s")),
+            full["wall_s"] <= 120 if full.get("wall_s") else None,
+        ),
+    ]
+    ratio = full["wall_s"] / floor if full.get("wall_s") and floor else None
+    rows.append(
+        (
+            "national full refresh / floor",
+            "<= 2.0x",
+            f"{ratio:.1f}x" if ratio else "not measured",
+            ratio <= 2 if ratio else None,
+        )
+    )
+    speed = peer / full["wall_s"] if peer and full.get("wall_s") else None
+    rows.append(
+        (
+            "pandas peer / national full refresh",
+            ">= 10x",
+            f"{speed:.2f}x" if speed else "not measured",
+            speed >= 10 if speed else None,
+        )
+    )
+    rows.append(
+        (
+            "sample quick start, wall",
+            "< 45 s",
+            secs(sample.get("wall_s")),
+            sample["wall_s"] < 45 if sample.get("wall_s") else None,
+        )
+    )
+    for kind in ("full_refresh", "nightly"):
+        runs = results["scales"].get("5", {}).get(kind, {}).get("runs", [])
+        caps = sorted({r.get("memory_limit") for r in runs if r.get("memory_limit")})
+        ok = published("5", kind)
+        measured = (
+            "not measured"
+            if ok is None
+            else f"{'published' if ok else 'did not publish'}"
+            + (f" under {', '.join(caps)}" if caps else ", uncapped")
+            + (
+                f", peak {summarise(runs)['peak_rss_mb']:,.0f} MB"
+                if summarise(runs).get("peak_rss_mb")
+                else ""
+            )
+        )
+        rows.append(
+            (
+                f"5x national {kind.replace('_', ' ')} under a 4GB cap",
+                "completes",
+                measured,
+                (ok and caps == ["4GB"]) if ok is not None else None,
+            )
+        )
+    return rows
+
+
+def render_goals(results: dict) -> str:
+    lines = ["| goal (issue 16) | target | measured | met |", "|---|---|---|---|"]
+    for goal, target, measured, met in goals(results):
+        lines.append(f"| {goal} | {target} | {measured} | {'-' if met is None else 'yes' if met else 'no'} |")
+    return "\n".join(lines)
+
+
 def render_table(results: dict) -> str:
     """One row per scale and measurement: the pipeline's stages beside DuckDB's floor."""
     lines = [
@@ -432,6 +557,24 @@ def render_table(results: dict) -> str:
     def s(v: float | None) -> str:
         return f"{v:,.0f} s" if v is not None else "-"
 
+    def refresh_row(scale: str, size: str, label: str, runs: list[dict], ratio: str) -> str:
+        m = summarise(runs)
+        rows = runs[0].get("rows_loaded")
+        label += _cap_and_status(runs)
+        if m["wall_s"] is None or rows is None:  # a run that did not finish: no stage split
+            return f"| {scale} | {size} | | {label}: did not finish | | | | | | | | | |"
+        other = f" ({', '.join(m['other_stage_names'])})" if m["other_stage_names"] else ""
+        return (
+            f"| {scale} | {size} | {rows:,} | {label} (n={m['runs']}) | {s(m['wall_s'])} "
+            f"| {m['peak_rss_mb']:,.0f} MB | {s(m.get('ingest'))} | {s(m.get('dbt build'))} "
+            f"| {s(m.get('audit'))} | {s(m.get('publish'))} "
+            f"| {s(m['other_stages_s'])}{other} | {s(m['startup_s'])} | {ratio} |"
+        )
+
+    if results.get("sample", {}).get("runs"):
+        lines.append(
+            refresh_row("sample", "bundled", "quick start: full refresh", results["sample"]["runs"], "")
+        )
     for scale, entry in sorted(results["scales"].items(), key=lambda kv: int(kv[0])):
         land = entry["landing"]
         floor = entry.get("floor", {}).get("median", {})
@@ -440,20 +583,13 @@ def render_table(results: dict) -> str:
             if kind not in entry:
                 continue
             m = summarise(entry[kind]["runs"])
-            rows = entry[kind]["runs"][0].get("rows_loaded")
-            if m["wall_s"] is None or rows is None:  # a run that did not finish: no stage split
-                unfinished = kind.replace("_", " ") + ": did not finish"
-                lines.append(f"| {scale}x | {size} | | {unfinished} | | | | | | | | | |")
-                continue
             label = kind.replace("_", " ") + (f" (+{entry[kind]['new_month']})" if kind == "nightly" else "")
-            ratio = f"{m['wall_s'] / floor['floor_s']:.1f}x" if floor and kind == "full_refresh" else ""
-            other = f" ({', '.join(m['other_stage_names'])})" if m["other_stage_names"] else ""
-            lines.append(
-                f"| {scale}x | {size} | {rows:,} | {label} (n={m['runs']}) | {s(m['wall_s'])} "
-                f"| {m['peak_rss_mb']:,.0f} MB | {s(m.get('ingest'))} | {s(m.get('dbt build'))} "
-                f"| {s(m.get('audit'))} | {s(m.get('publish'))} "
-                f"| {s(m['other_stages_s'])}{other} | {s(m['startup_s'])} | {ratio} |"
+            ratio = (
+                f"{m['wall_s'] / floor['floor_s']:.1f}x"
+                if floor and m["wall_s"] and kind == "full_refresh"
+                else ""
             )
+            lines.append(refresh_row(f"{scale}x", size, label, entry[kind]["runs"], ratio))
         peer = entry.get("pandas_peer", {}).get("median", {})
         full = summarise(entry["full_refresh"]["runs"]) if "full_refresh" in entry else {}
         if peer.get("wall_s"):
@@ -466,12 +602,27 @@ def render_table(results: dict) -> str:
                 f"| {peer['peak_rss_mb']:,.0f} MB | | | - | - | - | - | full refresh {ratio} of it |"
             )
         if floor:
+            capped = _cap_and_status(entry["floor"]["runs"])
             lines.append(
-                f"| {scale}x | {size} | | floor: DuckDB alone (n={floor['runs']}) | {s(floor['floor_s'])} "
+                f"| {scale}x | {size} | | floor: DuckDB alone{capped} (n={floor['runs']}) "
+                f"| {s(floor['floor_s'])} "
                 f"| {floor['peak_rss_mb']:,.0f} MB | {s(floor['load_s'])} | {s(floor['models_s'])} "
                 "| - | - | - | - | 1.0x |"
             )
     return "\n".join(lines)
+
+
+def load_note(results: dict) -> str:
+    """The range of the 1-minute load average before the runs: whether the box was idle."""
+    runs = [r for r in results.get("sample", {}).get("runs", [])]
+    for entry in results["scales"].values():
+        for kind in ("full_refresh", "nightly", "floor", "pandas_peer"):
+            runs += entry.get(kind, {}).get("runs", [])
+    loads = [r["load_avg_before"] for r in runs if r.get("load_avg_before") is not None]
+    if not loads:
+        return ""
+    cores = results["machine"]["cores"]
+    return f"Load average (1 min) before each run: {min(loads):.1f} to {max(loads):.1f} on {cores} cores."
 
 
 def write_readme_table(results: dict) -> None:
@@ -483,8 +634,8 @@ def write_readme_table(results: dict) -> None:
         f"Measured {results['measured_at']} on {m['cores']} cores ({m['cpu_model']}), "
         f"{m['memory_gb']} GB memory, {m['os']}; Python {m['python']}, DuckDB {m['duckdb']}, "
         f"dbt-core {m['dbt-core']}, dbt-duckdb {m['dbt-duckdb']}, Prefect {m['prefect']}, "
-        f"Great Expectations {m['great-expectations']}. Medians of n runs.\n\n"
-        f"{render_table(results)}\n{end}"
+        f"Great Expectations {m['great-expectations']}. Medians of n runs. {load_note(results)}\n\n"
+        f"{render_table(results)}\n\n{render_goals(results)}\n{end}"
     )
     if start in text and end in text:
         text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
