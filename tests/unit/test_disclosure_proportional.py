@@ -80,9 +80,11 @@ def _published(count: int, zeros: bool) -> int | None:
     return int(math.floor(count / 5 + 0.5) * 5)
 
 
-def scorecards(values, *, breaks=None, zeros=False):
+def scorecards(values, *, breaks=None, zeros=False, drop=(), hide=()):
     """The restricted and public scorecard rows; ``breaks`` adds to a row's numerator, so a
-    relation no longer holds there. The public rates are the true ratios (a leaky rule, on purpose)."""
+    relation no longer holds there; ``drop`` leaves rows out of both scorecards and ``hide``
+    hides them in the public one (org, period type, start, KPI). The public rates are the
+    true ratios (a leaky rule, on purpose)."""
     breaks = breaks or {}
     restricted, public = [], []
     for kpi, (unit, *_) in KPIS.items():
@@ -94,7 +96,14 @@ def scorecards(values, *, breaks=None, zeros=False):
                 denominator = sum(c[1] for c in cells)
                 level = "england" if org == "ENG" else "provider"
                 key = (org, level, period_type, start, end, kpi, None, None)
-                if unit == "count":
+                if (org, period_type, start, kpi) in drop:
+                    continue
+                if (org, period_type, start, kpi) in hide:
+                    restricted.append(
+                        (*key, numerator, denominator if unit != "count" else None, None, False)
+                    )
+                    public.append((*key, None, None, None, True))
+                elif unit == "count":
                     pub = _published(numerator, zeros)
                     restricted.append((*key, numerator, None, numerator, False))
                     public.append((*key, pub, None, pub, pub is None))
@@ -116,10 +125,12 @@ def night(
     breaks=None,
     zeros: bool = False,
     parents: dict[str, str] | None = None,
+    drop=(),
+    hide=(),
 ) -> tuple[DisclosureReport, DisclosureReport]:
     """One night: the scorecards in ``path``, checked in proportion against ``previous`` and
     in full; the check in proportion is recorded (as the audit does) for the next night."""
-    restricted, public = scorecards(values, breaks=breaks, zeros=zeros)
+    restricted, public = scorecards(values, breaks=breaks, zeros=zeros, drop=drop, hide=hide)
     con = duckdb.connect(str(path))
     try:
         for table, rows in (("fct_kpi_scorecard", restricted), ("fct_kpi_scorecard_public", public)):
@@ -266,6 +277,58 @@ def test_a_kpi_whose_counts_stop_being_all_multiples_of_5_is_checked_in_every_ye
     back, full = night(tmp_path / "three.duckdb", values, previous=tmp_path / "two.duckdb")
     assert (back.mode, back.parts_read) == ("proportional", len(YEARS))
     assert leaks(back) == leaks(full) == []
+
+
+def test_a_zero_published_in_another_kpi_rechecks_every_part(tmp_path):
+    # FY 2023 June: every provider's job starts are 1 and England's 4, all hidden. While the
+    # scorecard publishes no 0 a hidden count may be 0-4 and nothing is pinned; a 0 shown
+    # anywhere (referrals, FY 2024) says hidden means 1-4, and England = 4 pins them all.
+    values = quiet_values()
+    for provider in PROVIDERS:
+        values[("job_starts", provider, dt.date(2023, 6, 1))] = (1, 1)
+    first, _ = night(tmp_path / "one.duckdb", values, zeros=True)
+    assert leaks(first) == []
+    values[("referrals", "P1", dt.date(2024, 5, 1))] = (0, 0)
+
+    proportional, full = night(tmp_path / "two.duckdb", values, previous=tmp_path / "one.duckdb", zeros=True)
+
+    assert (proportional.mode, proportional.parts_read) == ("proportional", PARTS)
+    assert leaks(proportional) == leaks(full)
+    assert {leak["org_code"] for leak in leaks_in(proportional, "job_starts", 2023)} == {*PROVIDERS, "ENG"}
+
+
+def test_a_row_removed_or_changed_only_in_the_public_scorecard_is_a_change(tmp_path):
+    # June 2024, its quarter and its year are hidden (a secondary suppression of every
+    # organisation): nothing pinned. Showing them again changes the public scorecard
+    # only; their part is read and leaks.
+    values = quiet_values()
+    plant_pinned_month(values, "job_starts", dt.date(2024, 6, 1))
+    june = {
+        (org, period_type, start, "job_starts")
+        for org in (*PROVIDERS, "ENG")
+        for period_type, start in (
+            ("month", dt.date(2024, 6, 1)),
+            ("quarter", dt.date(2024, 4, 1)),
+            ("financial_year", dt.date(2024, 4, 1)),
+        )
+    }
+    first, _ = night(tmp_path / "one.duckdb", values, hide=june)
+    assert leaks(first) == []
+    shown, full = night(tmp_path / "two.duckdb", values, previous=tmp_path / "one.duckdb")
+    assert (shown.mode, shown.parts_read) == ("proportional", 1)
+    assert leaks(shown) == leaks(full) and leaks_in(shown, "job_starts", 2024)
+
+    # FY 2024's broken England quarter keeps the organisations family uncredited; dropping
+    # that row (from both scorecards) credits it, and FY 2023's pattern is pinned.
+    values = quiet_values()
+    plant_pinned_month(values, "job_starts", dt.date(2023, 6, 1))
+    quarter = ("ENG", "quarter", dt.date(2024, 7, 1), "job_starts")
+    night(tmp_path / "three.duckdb", values, breaks={quarter: 3})
+    dropped, full = night(
+        tmp_path / "four.duckdb", values, previous=tmp_path / "three.duckdb", drop={quarter}
+    )
+    assert (dropped.mode, dropped.parts_read) == ("proportional", len(YEARS))
+    assert leaks(dropped) == leaks(full) and leaks_in(dropped, "job_starts", 2023)
 
 
 def test_a_changed_hierarchy_checker_or_rounding_falls_back_to_the_full_check(tmp_path):
