@@ -98,12 +98,7 @@ def scorecards(values, *, breaks=None, zeros=False, drop=(), hide=()):
                 key = (org, level, period_type, start, end, kpi, None, None)
                 if (org, period_type, start, kpi) in drop:
                     continue
-                if (org, period_type, start, kpi) in hide:
-                    restricted.append(
-                        (*key, numerator, denominator if unit != "count" else None, None, False)
-                    )
-                    public.append((*key, None, None, None, True))
-                elif unit == "count":
+                if unit == "count":
                     pub = _published(numerator, zeros)
                     restricted.append((*key, numerator, None, numerator, False))
                     public.append((*key, pub, None, pub, pub is None))
@@ -114,6 +109,8 @@ def scorecards(values, *, breaks=None, zeros=False, drop=(), hide=()):
                     shown = None if hidden or ratio is None else round(ratio, 6)
                     restricted.append((*key, numerator, denominator, ratio, False))
                     public.append((*key, pub_n, pub_d, shown, hidden))
+                if (org, period_type, start, kpi) in hide:
+                    public[-1] = (*key, None, None, None, True)
     return restricted, public
 
 
@@ -127,6 +124,7 @@ def night(
     parents: dict[str, str] | None = None,
     drop=(),
     hide=(),
+    flags=None,
 ) -> tuple[DisclosureReport, DisclosureReport]:
     """One night: the scorecards in ``path``, checked in proportion against ``previous`` and
     in full; the check in proportion is recorded (as the audit does) for the next night."""
@@ -145,7 +143,7 @@ def night(
         )
         con.executemany(
             "insert into dim_kpis values (?, ?, ?, ?, ?, 'rounded')",
-            [(kpi, *flags) for kpi, flags in KPIS.items()],
+            [(kpi, *kpi_flags) for kpi, kpi_flags in (flags or KPIS).items()],
         )
         con.execute("create table dim_organisations (org_code varchar, parent_org_code varchar)")
         parents = parents if parents is not None else {p: "ENG" for p in PROVIDERS}
@@ -329,6 +327,20 @@ def test_a_row_removed_or_changed_only_in_the_public_scorecard_is_a_change(tmp_p
     )
     assert (dropped.mode, dropped.parts_read) == ("proportional", len(YEARS))
     assert leaks(dropped) == leaks(full) and leaks_in(dropped, "job_starts", 2023)
+
+
+def test_a_kpi_whose_registry_flags_change_is_read_in_every_year(tmp_path):
+    # The same rows; job_starts' numerator becomes a count (dim_kpis): every year of it is read.
+    values = quiet_values()
+    plant_pinned_month(values, "job_starts", dt.date(2023, 6, 1))
+    uncounted = dict(KPIS, job_starts=("count", False, False, False))
+    first, _ = night(tmp_path / "one.duckdb", values, flags=uncounted)
+    assert leaks(first) == []
+
+    counted, full = night(tmp_path / "two.duckdb", values, previous=tmp_path / "one.duckdb")
+
+    assert (counted.mode, counted.parts_read) == ("proportional", len(YEARS))
+    assert leaks(counted) == leaks(full) and leaks_in(counted, "job_starts", 2023)
 
 
 def test_a_changed_hierarchy_checker_or_rounding_falls_back_to_the_full_check(tmp_path):
