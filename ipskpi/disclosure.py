@@ -47,11 +47,35 @@ propagation). This finds every leak a chain of these relations gives; it is not 
 full integer-programming audit, so it is a floor on what an attacker can do, not a
 proof of safety against every combination.
 
+**In proportion to what changed.** A *part* is (KPI, financial year of the period's
+start): no relation above crosses one (organisations and breakdowns stay in a period; a
+year is the sum of its quarters, a quarter of its months), nor does a suppression group.
+What the check of one part reads from the others is small, and each part's share of it
+is its ``PartFacts``: does it publish a 0 (the hidden range, scorecard-wide), has it a
+count that is not a multiple of 5 (a KPI with none has its rounded counts read as
+exact), which relation families fail in it (a family is credited only where it holds in
+every part of its KPI: judged over all the KPI's years, as the full check judges it, never
+year by year, which would credit an attacker with relations the suppression rules do not
+protect against). ``_Globals.of(facts)`` derives those inputs from the facts, so the
+recorded facts of a part stand in for its rows. ``check_in_proportion`` reads only (a) the
+parts whose restricted or public scorecard rows (or whose KPI's registry flags) differ
+from the previous release, (b) the parts the last check found a leak in and (c) every part
+of a KPI whose KPI-wide inputs differ, or every part when the scorecard-wide one does,
+once the new facts of (a) and (b) replace their recorded ones; every other part's verdict
+is the one recorded, no leak. It reads the whole scorecard when there is no previous
+release with recorded facts, or when this module (``checker_fingerprint``), the hidden
+range, the rounding base or the organisation hierarchy used changed. The verdict is the
+full check's (``tests/unit/test_disclosure_proportional.py`` compares them). The audit
+records every part's facts, the fingerprint and the hierarchy in the build database's
+``disclosure_check`` schema (``write_state``), published with the restricted tree only:
+the facts derive from true values.
+
 ``find_leaks(con)`` runs it on a DuckDB connection holding ``fct_kpi_scorecard``,
 ``fct_kpi_scorecard_public`` and ``dim_kpis`` (and ``dim_organisations``, whose parents
 are the organisation hierarchy: provider -> ICB -> region -> England); ``leak_frame(con)``
 is the frame of leaks the audit's Great Expectations suite
-``expectations/disclosure__differencing.json`` validates.
+``expectations/disclosure__differencing.json`` validates (the audit builds it from
+``check_in_proportion`` against the published restricted database).
 """
 
 from __future__ import annotations
