@@ -311,9 +311,7 @@ def run_audit(
                 )
     finally:
         con.close()
-    disclosure = None
-    if "disclosure" in found:
-        disclosure = _record_disclosure_check(build_db, found["disclosure"])
+    disclosure = _record_disclosure_check(build_db, found.get("disclosure"))
     docs = None
     try:
         sites = context.build_data_docs()
@@ -326,13 +324,20 @@ def run_audit(
     )
 
 
-def _record_disclosure_check(build_db: Path, report: Any) -> str:
+def _record_disclosure_check(build_db: Path, report: Any) -> str | None:
     """Write the differencing check's facts into the build database (published with the
-    restricted tree, for the next night's check in proportion); returns what ran."""
-    from ipskpi.disclosure import write_state
+    restricted tree, for the next night's check in proportion); returns what ran.
+
+    Without a report (the suite did not run) any record a build started from the last
+    published one carries is dropped: facts of another night's scorecard must never be
+    published beside this one's."""
+    from ipskpi.disclosure import AUDIT_SCHEMA, write_state
 
     con = duckdb.connect(str(build_db), config=duckdb_settings())
     try:
+        if report is None:
+            con.execute(f"drop schema if exists {sql.ident(AUDIT_SCHEMA)} cascade")
+            return None
         write_state(con, report)
     finally:
         con.close()

@@ -181,6 +181,22 @@ def test_the_audit_records_its_differencing_check_and_the_next_night_checks_in_p
     assert second.passed and second.disclosure_check.startswith("proportional check: 0 of 1 parts")
 
 
+def test_an_audit_without_the_differencing_suite_drops_a_record_carried_from_the_last_build(tmp_path):
+    # A build started from the last published one carries its disclosure_check: without
+    # this night's check it would be published beside a scorecard it does not describe.
+    suite = next(s for s in load_suites() if s["name"] == "disclosure__differencing")
+    build = _scorecards(tmp_path, public_sum=lambda hours: None, public_mean=lambda mean: round(mean, 1))
+    run_audit(build, None, tmp_path / "gx", suites=[suite])
+    other = next(s for s in load_suites() if s["name"] == "fct_kpi_scorecard")
+
+    result = run_audit(build, None, tmp_path / "gx", suites=[other])
+
+    con = duckdb.connect(str(build), read_only=True)
+    schemas = {row[0] for row in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+    con.close()
+    assert result.disclosure_check is None and "disclosure_check" not in schemas
+
+
 def test_a_suite_reads_only_the_columns_its_expectations_name(tmp_path):
     build = tmp_path / "build.duckdb"
     con = duckdb.connect(str(build))
