@@ -56,6 +56,8 @@ class AuditResult:
     outcomes: list[ExpectationOutcome]
     data_docs: str | None = None
     skipped_suites: list[str] = field(default_factory=list)
+    # Which differencing check ran (ipskpi.disclosure.check_in_proportion) and how much it read.
+    disclosure_check: str | None = None
 
     @property
     def errors(self) -> list[ExpectationOutcome]:
@@ -70,6 +72,7 @@ class AuditResult:
             "passed": self.passed,
             "data_docs": self.data_docs,
             "skipped_suites": self.skipped_suites,
+            "disclosure_check": self.disclosure_check,
             "outcomes": [asdict(o) for o in self.outcomes],
         }
 
@@ -105,17 +108,31 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool | type(None)) else str(value)
 
 
-def _disclosure_leaks(con: duckdb.DuckDBPyConnection) -> Any:
-    """Every public cell the differencing attack pins down (ipskpi.disclosure), one row each."""
-    from ipskpi.disclosure import leak_frame
+def _disclosure_leaks(con: duckdb.DuckDBPyConnection, found: dict[str, Any]) -> Any:
+    """Every public cell the differencing attack pins down (ipskpi.disclosure), one row each.
 
-    return leak_frame(
+    The check reads in proportion to what changed since the published release (attached
+    as ``published``, when there is one) and keeps its report in ``found["disclosure"]``,
+    which ``run_audit`` records in the build database (``disclosure_check``) for the next night.
+    """
+    from ipskpi.disclosure import check_in_proportion, frame_of
+
+    previous = "published" if _attached(con, "published") else None
+    report = check_in_proportion(
         con,
         restricted="marts.fct_kpi_scorecard",
         public="marts.fct_kpi_scorecard_public",
         kpis="marts.dim_kpis",
         organisations="marts.dim_organisations",
+        previous=previous,
     )
+    found["disclosure"] = report
+    return frame_of(report)
+
+
+def _attached(con: duckdb.DuckDBPyConnection, catalog: str) -> bool:
+    found = con.execute("select count(*) from duckdb_databases() where database_name = ?", [catalog])
+    return bool(found.fetchone()[0])
 
 
 # Frames computed in Python rather than by one query, named by a suite's ``meta.frame``.
@@ -162,11 +179,14 @@ def suite_columns(spec: dict[str, Any]) -> set[str] | None:
     return names
 
 
-def _suite_frame(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> Any:
-    """The frame a suite validates: its ``meta.query`` (only the columns it reads), or ``meta.frame``."""
+def _suite_frame(
+    con: duckdb.DuckDBPyConnection, spec: dict[str, Any], found: dict[str, Any] | None = None
+) -> Any:
+    """The frame a suite validates: its ``meta.query`` (only the columns it reads), or ``meta.frame``
+    (a ``FRAMES`` function, which may leave what else it found in ``found``)."""
     meta = spec.get("meta", {})
     if "frame" in meta:
-        return FRAMES[meta["frame"]](con)
+        return FRAMES[meta["frame"]](con, {} if found is None else found)
     query = meta["query"].strip().rstrip(";")
     wanted = suite_columns(spec)
     if wanted is None:
@@ -188,7 +208,10 @@ def run_audit(
     """Validate the build database.
 
     ``published_db`` (if any) is attached as ``published`` for drift checks and
-    ``raw_db`` as ``raw`` for landing-data and freshness checks, both read-only.
+    ``raw_db`` as ``raw`` for landing-data and freshness checks, both read-only. The
+    differencing check (suite ``disclosure__differencing``) reads only the parts of the
+    scorecard that changed since ``published_db`` and records its facts in the build
+    database's ``disclosure_check`` schema (``ipskpi.disclosure.check_in_proportion``).
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # slow import: only when auditing
@@ -213,6 +236,7 @@ def run_audit(
         con.execute(sql.attach("raw", raw_db, "read_only"))
     outcomes: list[ExpectationOutcome] = []
     skipped: list[str] = []
+    found: dict[str, Any] = {}
     try:
         for spec in suites:
             meta = spec.get("meta", {})
@@ -221,7 +245,7 @@ def run_audit(
                 skipped.append(f"{name}: nothing published yet to compare against")
                 continue
             try:
-                frame = _suite_frame(con, spec)
+                frame = _suite_frame(con, spec, found)
             except (duckdb.Error, KeyError) as exc:
                 outcomes.append(_broken_suite(name, f"the suite's query failed: {exc}"))
                 continue
@@ -287,6 +311,7 @@ def run_audit(
                 )
     finally:
         con.close()
+    disclosure = _record_disclosure_check(build_db, found.get("disclosure"))
     docs = None
     try:
         sites = context.build_data_docs()
@@ -294,4 +319,26 @@ def run_audit(
     except Exception as exc:  # Data Docs are a convenience; never let them fail the gate
         log.warning("could not build Data Docs: %s", exc)
     passed = not any(o.blocks_publishing for o in outcomes)
-    return AuditResult(passed=passed, outcomes=outcomes, data_docs=docs, skipped_suites=skipped)
+    return AuditResult(
+        passed=passed, outcomes=outcomes, data_docs=docs, skipped_suites=skipped, disclosure_check=disclosure
+    )
+
+
+def _record_disclosure_check(build_db: Path, report: Any) -> str | None:
+    """Write the differencing check's facts into the build database (published with the
+    restricted tree, for the next night's check in proportion); returns what ran.
+
+    Without a report (the suite did not run) any record a build started from the last
+    published one carries is dropped: facts of another night's scorecard must never be
+    published beside this one's."""
+    from ipskpi.disclosure import AUDIT_SCHEMA, write_state
+
+    con = duckdb.connect(str(build_db), config=duckdb_settings())
+    try:
+        if report is None:
+            con.execute(f"drop schema if exists {sql.ident(AUDIT_SCHEMA)} cascade")
+            return None
+        write_state(con, report)
+    finally:
+        con.close()
+    return report.describe_mode()

@@ -27,12 +27,15 @@ from pathlib import Path
 import duckdb
 
 from ipskpi.config import PROJECT_DIR, WarehouseLayout
+from ipskpi.disclosure import AUDIT_SCHEMA
 from ipskpi.incremental import project_fingerprint
 
 DOCS_FILES = ("static_index.html", "index.html", "manifest.json", "catalog.json")
+# Not dbt's: the audit's record of its differencing check (ipskpi.disclosure), which a build
+# started from the last published one carries and the docs do not describe.
 _COLUMNS = (
     "select table_schema, table_name, column_name, data_type from information_schema.columns "
-    "where table_catalog = current_database() order by all"
+    "where table_catalog = current_database() and table_schema <> ? order by all"
 )
 
 
@@ -40,7 +43,7 @@ def _schema(database: Path) -> list[tuple]:
     """Every schema, table, column and type of ``database`` (not its rows)."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        return con.execute(_COLUMNS).fetchall()
+        return con.execute(_COLUMNS, [AUDIT_SCHEMA]).fetchall()
     finally:
         con.close()
 

@@ -9,7 +9,9 @@ Steps:
      only the public models (``public/docs/index.html``);
    - ``restricted/restricted.duckdb``: every fct_/dim_ mart (exact counts) plus the run
      history (``HISTORY_TABLES``: audit results name providers and rows, the load summary
-     names files), ``restricted/exports/`` and the full dbt docs.
+     names files) and the audit's record of its differencing check (schema
+     ``disclosure_check``: facts from true values, read by the next night's audit),
+     ``restricted/exports/`` and the full dbt docs.
    Both databases are written in DuckDB storage format ``v1.0.0`` (STORAGE_VERSION), which
    every DuckDB from v0.10.0 on opens, so BI tools with an older embedded DuckDB read them.
    The exports are written from those same files, so exports and database never disagree.
@@ -39,6 +41,7 @@ from pathlib import Path
 import duckdb
 
 from ipskpi.config import WarehouseLayout
+from ipskpi.disclosure import AUDIT_SCHEMA
 from ipskpi.failpoints import failpoint
 from ipskpi.permissions import PASS_THROUGH, Modes, modes, secure, secure_release, secure_warehouse
 from ipskpi.sql import ident as identifier
@@ -126,6 +129,7 @@ def publish(
             _copy_table(con, f"build.marts.{identifier(table)}", "pub", table)
         for table in HISTORY_TABLES:
             _copy_table(con, f"raw.ops.{identifier(table)}", "res", table)
+        result.restricted_tables += _copy_audit_tables(con)
         con.execute("detach build")
         con.execute("detach raw")
         for catalog in ("pub", "res"):
@@ -158,6 +162,28 @@ def publish(
 
 def _copy_table(con: duckdb.DuckDBPyConnection, source: str, catalog: str, table: str) -> None:
     con.execute(f"create table {catalog}.main.{identifier(table)} as select * from {source}")
+
+
+def _copy_audit_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Copy the audit's record of its differencing check (``build.disclosure_check``) into the
+    restricted database: the next night's check reads it (ipskpi.disclosure.check_in_proportion).
+    Restricted only: the facts derive from true values."""
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'build' and schema_name = ? "
+            "order by table_name",
+            [AUDIT_SCHEMA],
+        ).fetchall()
+    ]
+    if tables:
+        con.execute(f"create schema res.{identifier(AUDIT_SCHEMA)}")
+    for table in tables:
+        source = f"build.{identifier(AUDIT_SCHEMA)}.{identifier(table)}"
+        con.execute(
+            f"create table res.{identifier(AUDIT_SCHEMA)}.{identifier(table)} as select * from {source}"
+        )
+    return [f"{AUDIT_SCHEMA}.{table}" for table in tables]
 
 
 def _write_exports(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[str], folder: Path) -> None:

@@ -147,6 +147,8 @@ class RefreshSummary:
                 f"  Audit     {verdict}: {len(self.audit.errors)} error(s), "
                 f"{len(self.audit.warnings)} warning(s), {len(self.audit.outcomes)} expectations checked"
             )
+            if self.audit.disclosure_check:
+                lines.append(f"            differencing {self.audit.disclosure_check}")
             for o in [*self.audit.errors, *self.audit.warnings][:10]:
                 where = f" {o.unexpected_rows[:3]}" if o.unexpected_rows else ""
                 lines.append(

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -53,10 +55,13 @@ def test_the_issue_13_query_no_longer_gives_the_count_of_job_starts(published):
 
 def test_the_audit_ran_the_differencing_suite_and_published(sample_warehouse):
     warehouse, result = sample_warehouse
+    # The fixture's own run: other tests add nights to the session's warehouse.
+    run_id = re.search(r"IPS KPI refresh (\S+): PUBLISHED", result.stdout).group(1)
     con = duckdb.connect(str(warehouse / "restricted" / "restricted.duckdb"), read_only=True)
     try:
         outcomes = con.execute(
-            "select success from audit_results where suite = 'disclosure__differencing'"
+            "select success from audit_results where suite = 'disclosure__differencing' and run_id = ?",
+            [run_id],
         ).fetchall()
     finally:
         con.close()

@@ -186,6 +186,9 @@ def test_second_night_late_month_wins_per_record_and_nothing_is_lost_quietly(
     result = refresh(landing, warehouse, prefect_server)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
     assert "PUBLISHED" in result.stdout
+    # The differencing check read only what changed since the first night's release.
+    assert "differencing proportional check: " in result.stdout, result.stdout[-3000:]
+    assert "differencing full check: " in first.stdout
     con = published(warehouse)
     state = con.execute(
         "select return_state from fct_return_completeness where provider_code = 'RX4' and return_month = '2025-01'"

@@ -70,6 +70,28 @@ def tables_in(db: Path) -> set[str]:
         con.close()
 
 
+def test_the_differencing_checks_record_is_published_in_the_restricted_tree_only(tmp_path):
+    layout = new_layout(tmp_path / "wh")
+    build = build_with(tmp_path, "b1", 1)
+    con = duckdb.connect(str(build))
+    con.execute("create schema disclosure_check")
+    con.execute(
+        "create table disclosure_check.part_facts as select 'job_starts' as kpi_code, 2024 as financial_year"
+    )
+    con.close()
+
+    publication = publish(build, layout.raw_db, layout, "run1")
+
+    assert "disclosure_check.part_facts" in publication.restricted_tables
+    con = duckdb.connect(str(layout.restricted_db), read_only=True)
+    assert con.execute("select * from disclosure_check.part_facts").fetchall() == [("job_starts", 2024)]
+    con.close()
+    con = duckdb.connect(str(layout.public_db), read_only=True)
+    schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+    con.close()
+    assert "disclosure_check" not in schemas and "part_facts" not in tables_in(layout.public_db)
+
+
 def test_publish_writes_a_public_and_a_restricted_tree_and_rollback_swaps_both_back(tmp_path):
     layout = new_layout(tmp_path / "wh")
     publish(build_with(tmp_path, "b1", 1), layout.raw_db, layout, "run1")

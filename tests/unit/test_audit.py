@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ipskpi import sql
 from ipskpi.audit import _suite_frame, load_suites, run_audit, suite_columns
 
 
@@ -157,6 +158,43 @@ def test_the_disclosure_suite_passes_a_mean_without_its_sum_and_to_one_decimal(t
 
     assert result.passed, [o.description for o in result.errors]
     assert {o.suite for o in result.outcomes} == {"disclosure__differencing"} and not result.warnings
+
+
+def test_the_audit_records_its_differencing_check_and_the_next_night_checks_in_proportion(tmp_path):
+    suite = next(s for s in load_suites() if s["name"] == "disclosure__differencing")
+    build = _scorecards(tmp_path, public_sum=lambda hours: None, public_mean=lambda mean: round(mean, 1))
+    first = run_audit(build, None, tmp_path / "gx", suites=[suite])
+    assert first.disclosure_check.startswith("full check: 1 of 1 parts"), first.disclosure_check
+    # The release as publish writes it: the marts in main, the audit's record beside them.
+    published = tmp_path / "restricted.duckdb"
+    con = duckdb.connect(str(published))
+    con.execute(sql.attach("build", build, "read_only"))
+    for table in ("dim_kpis", "fct_kpi_scorecard", "fct_kpi_scorecard_public"):
+        con.execute(f"create table main.{table} as select * from build.marts.{table}")
+    con.execute("create schema disclosure_check")
+    for table in ("checker", "part_facts"):
+        con.execute(f"create table disclosure_check.{table} as select * from build.disclosure_check.{table}")
+    con.close()
+
+    second = run_audit(build, published, tmp_path / "gx", suites=[suite])
+
+    assert second.passed and second.disclosure_check.startswith("proportional check: 0 of 1 parts")
+
+
+def test_an_audit_without_the_differencing_suite_drops_a_record_carried_from_the_last_build(tmp_path):
+    # A build started from the last published one carries its disclosure_check: without
+    # this night's check it would be published beside a scorecard it does not describe.
+    suite = next(s for s in load_suites() if s["name"] == "disclosure__differencing")
+    build = _scorecards(tmp_path, public_sum=lambda hours: None, public_mean=lambda mean: round(mean, 1))
+    run_audit(build, None, tmp_path / "gx", suites=[suite])
+    other = next(s for s in load_suites() if s["name"] == "fct_kpi_scorecard")
+
+    result = run_audit(build, None, tmp_path / "gx", suites=[other])
+
+    con = duckdb.connect(str(build), read_only=True)
+    schemas = {row[0] for row in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+    con.close()
+    assert result.disclosure_check is None and "disclosure_check" not in schemas
 
 
 def test_a_suite_reads_only_the_columns_its_expectations_name(tmp_path):
