@@ -199,55 +199,61 @@ row_ranges_0 as (
 {%- for round in range(1, rounds + 1) %}
 {%- set before = 'row_ranges_' ~ (round - 1) %}
 
--- The group totals of this round, from every member's range of the round before. A member's
--- range is joined in where it is used, not held in a CTE of every membership read twice:
--- DuckDB materialises such a CTE (every row, every column), and one of 5.4 M memberships
--- per round (national) was most of the memory of a pass.
-group_totals_{{ round }} as (
+member_ranges_{{ round }} as (
     select
         memberships.group_id,
+        memberships.row_id,
+        memberships.is_group_parent,
+        memberships.is_numerator_additive,
+        memberships.is_denominator_additive,
         {%- for column in columns %}
-        max(case when memberships.is_group_parent then {{ before }}.{{ column }}_low end) as {{ column }}_parent_low,
-        max(case when memberships.is_group_parent then {{ before }}.{{ column }}_high end) as {{ column }}_parent_high,
-        sum(case when not memberships.is_group_parent then {{ before }}.{{ column }}_low end) as {{ column }}_children_low,
-        sum(
-            case when not memberships.is_group_parent then {{ before }}.{{ column }}_high end
-        ) as {{ column }}_children_high{{ ',' if not loop.last }}
+        {{ before }}.{{ column }}_low,
+        {{ before }}.{{ column }}_high{{ ',' if not loop.last }}
         {%- endfor %}
     from memberships
     inner join {{ before }}
         on memberships.row_id = {{ before }}.row_id
-    group by memberships.group_id
+),
+
+group_totals_{{ round }} as (
+    select
+        group_id,
+        {%- for column in columns %}
+        max(case when is_group_parent then {{ column }}_low end) as {{ column }}_parent_low,
+        max(case when is_group_parent then {{ column }}_high end) as {{ column }}_parent_high,
+        sum(case when not is_group_parent then {{ column }}_low end) as {{ column }}_children_low,
+        sum(case when not is_group_parent then {{ column }}_high end) as {{ column }}_children_high{{ ',' if not loop.last }}
+        {%- endfor %}
+    from member_ranges_{{ round }}
+    group by group_id
 ),
 
 row_bounds_{{ round }} as (
     select
-        memberships.row_id,
+        member_ranges_{{ round }}.row_id,
         {%- for column in columns %}
-        {%- set additive = 'memberships.is_' ~ column.replace('_count', '') ~ '_additive' %}
-        {%- set member = before ~ '.' ~ column %}
+        {%- set additive = 'member_ranges_' ~ round ~ '.is_' ~ column.replace('_count', '') ~ '_additive' %}
+        {%- set member = 'member_ranges_' ~ round ~ '.' ~ column %}
         {%- set totals = 'group_totals_' ~ round ~ '.' ~ column %}
         max(
             case
                 when not {{ additive }} then null
-                when memberships.is_group_parent then {{ totals }}_children_low
+                when member_ranges_{{ round }}.is_group_parent then {{ totals }}_children_low
                 else {{ totals }}_parent_low - ({{ totals }}_children_high - {{ member }}_high)
             end
         ) as {{ column }}_low,
         min(
             case
                 when not {{ additive }} then null
-                when memberships.is_group_parent then {{ totals }}_children_high
+                when member_ranges_{{ round }}.is_group_parent then {{ totals }}_children_high
                 else {{ totals }}_parent_high - ({{ totals }}_children_low - {{ member }}_low)
             end
         ) as {{ column }}_high{{ ',' if not loop.last }}
         {%- endfor %}
-    from memberships
-    inner join {{ before }}
-        on memberships.row_id = {{ before }}.row_id
+    from member_ranges_{{ round }}
     inner join group_totals_{{ round }}
-        on memberships.group_id = group_totals_{{ round }}.group_id
-    group by memberships.row_id
+        on member_ranges_{{ round }}.group_id = group_totals_{{ round }}.group_id
+    group by member_ranges_{{ round }}.row_id
 ),
 
 row_ranges_{{ round }} as (
