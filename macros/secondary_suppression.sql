@@ -45,6 +45,10 @@
 {%- set columns = ['numerator_count', 'denominator_count'] -%}
 {#- The top of a hidden count with no known top (a secondary suppression). -#}
 {%- set open_high = 1000000000 -%}
+{#- Every range bound is a whole number (a multiple of 5 plus or minus 2, 0, smallest_shown - 1,
+    open_high, or a sum of them), so the ranges are carried as integers: half the width of the
+    counts' numeric, in the tables DuckDB keeps for the CTEs read twice. -#}
+{%- set integer = dbt.type_bigint() -%}
 with
 
 previous_pass as (
@@ -64,42 +68,42 @@ group_ranges as (
             case when memberships.is_{{ column.replace('_count', '') }}_additive then 1 else 0 end
         ) as {{ column }}_additive,
         -- {{ column }}: hidden children too large to be a primary suppression (top open).
-        sum(
+        cast(sum(
             case
                 when previous_pass.is_hidden and not memberships.is_group_parent
                     and {{ count }} >= {{ smallest_shown }} then 1
                 else 0
             end
-        ) as {{ column }}_open_children,
+        ) as {{ integer }}) as {{ column }}_open_children,
         -- {{ column }}: the parent's range from its rounded count (5 is 5-7; null when hidden).
-        max(
+        cast(max(
             case
                 when memberships.is_group_parent and not previous_pass.is_hidden
                     then {{ _rounded_low(count, smallest_shown) }}
             end
-        ) as {{ column }}_parent_low,
-        max(
+        ) as {{ integer }}) as {{ column }}_parent_low,
+        cast(max(
             case
                 when memberships.is_group_parent and not previous_pass.is_hidden
                     then {{ suppress_count(count) }} + 2
             end
-        ) as {{ column }}_parent_high,
+        ) as {{ integer }}) as {{ column }}_parent_high,
         -- {{ column }}: the children's total range (0 to smallest_shown - 1 a hidden child).
-        sum(
+        cast(sum(
             case
                 when memberships.is_group_parent or previous_pass.is_hidden then 0
                 else {{ _rounded_low(count, smallest_shown) }}
             end
-        ) as {{ column }}_children_low,
-        sum(
+        ) as {{ integer }}) as {{ column }}_children_low,
+        cast(sum(
             case
                 when memberships.is_group_parent then 0
                 when previous_pass.is_hidden then {{ smallest_shown - 1 }}
                 else {{ suppress_count(count) }} + 2
             end
-        ) as {{ column }}_children_high,
+        ) as {{ integer }}) as {{ column }}_children_high,
         {%- endfor %}
-        sum(case when previous_pass.is_hidden then 1 else 0 end) as hidden_rows
+        cast(sum(case when previous_pass.is_hidden then 1 else 0 end) as {{ integer }}) as hidden_rows
     from memberships
     inner join previous_pass
         on memberships.row_id = previous_pass.row_id
@@ -178,17 +182,17 @@ row_ranges_0 as (
         previous_pass.row_id,
         {%- for column in columns %}
         {%- set count = 'previous_pass.' ~ column %}
-        case
+        cast(case
             when {{ count }} is null then null
             when previous_pass.is_hidden then 0
             else {{ _rounded_low(count, smallest_shown) }}
-        end as {{ column }}_low,
-        case
+        end as {{ integer }}) as {{ column }}_low,
+        cast(case
             when {{ count }} is null then null
             when previous_pass.is_hidden and {{ count }} < {{ smallest_shown }} then {{ smallest_shown - 1 }}
             when previous_pass.is_hidden then {{ open_high }}
             else {{ suppress_count(count) }} + 2
-        end as {{ column }}_high{{ ',' if not loop.last }}
+        end as {{ integer }}) as {{ column }}_high{{ ',' if not loop.last }}
         {%- endfor %}
     from previous_pass
 ),
@@ -257,14 +261,14 @@ row_ranges_{{ round }} as (
         {{ before }}.row_id,
         {%- for column in columns %}
         {%- set bound = 'row_bounds_' ~ round ~ '.' ~ column %}
-        case
+        cast(case
             when {{ bound }}_low > {{ before }}.{{ column }}_low then {{ bound }}_low
             else {{ before }}.{{ column }}_low
-        end as {{ column }}_low,
-        case
+        end as {{ integer }}) as {{ column }}_low,
+        cast(case
             when {{ bound }}_high < {{ before }}.{{ column }}_high then {{ bound }}_high
             else {{ before }}.{{ column }}_high
-        end as {{ column }}_high{{ ',' if not loop.last }}
+        end as {{ integer }}) as {{ column }}_high{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ before }}
     left join row_bounds_{{ round }}
