@@ -12,6 +12,9 @@ the whole sample with these cases, all CSV returns the ingest accepts:
   the oldest month the sample has, 23 months before the last) in which one contact's
   type is corrected, so the published contacts_by_medium of that month changes;
 - a late month: the held-back month (2025-11) arrives;
+- an earlier month re-sent after a later one: RX4's 2025-09 re-sent with one job's hours
+  edited, a job RX4's later returns (loaded on night 1) still carry, so the later
+  return's version stays current (the latest return month wins, not the latest load);
 - a new provider: every month of the provider absent from night 1 arrives.
 
 Night 2 builds incrementally on a copy of night 1's build and, separately, in full from
@@ -42,6 +45,7 @@ CORRECTED_MONTH = "2024-04"  # the sample's first month, 23 months before the la
 LATE = "RXT"
 LATE_MONTH = "2025-11"
 NEW_PROVIDER = "NQV02"  # CSV throughout; in ref_providers and ref_provider_catchments
+EDITED_MONTH = "2025-09"  # RX4's, re-sent on night 2 though later months were loaded on night 1
 
 
 def _rows(path: Path) -> tuple[list[str], list[dict]]:
@@ -121,6 +125,17 @@ def nights(tmp_path_factory) -> dict[str, Path]:
            order by contact_id limit 1""",
         [CORRECTS, CORRECTED_MONTH],
     ).fetchone()[0]
+    # A job RX4's EDITED_MONTH return carries with known hours and a later return loaded on
+    # night 1 carries too (a job sent again after an edit or when it ends).
+    edited_job = con.execute(
+        """select job_id from provider_returns.jobs where provider_code = ?
+           group by job_id
+           having count(distinct _return_month) > 1
+              and min(_return_month) = ?
+              and min(hours_per_week) is not null
+           order by job_id limit 1""",
+        [RESENT, EDITED_MONTH],
+    ).fetchone()[0]
     con.close()
     for table in ("referrals", "contacts", "jobs", "education"):
         header, rows = _rows(resent / f"{table}.csv")
@@ -145,6 +160,13 @@ def nights(tmp_path_factory) -> dict[str, Path]:
         if row["contact_id"] == corrected:
             row["contact_type"] = "clinical_team"
     _write(correcting / "contacts.csv", header, rows)
+    # An earlier month re-sent: RX4's EDITED_MONTH again, the job's hours edited there only.
+    editing = night2 / "provider_returns" / f"{RESENT}_{EDITED_MONTH}"
+    header, rows = _rows(editing / "jobs.csv")
+    for row in rows:
+        if row["job_id"] == edited_job:
+            row["hours_per_week"] = "2.5" if row["hours_per_week"] != "2.5" else "40"
+    _write(editing / "jobs.csv", header, rows)
     # The late month and the new provider need nothing: night 2's landing is the whole sample.
 
     _load(raw, night2, "night2")
@@ -161,6 +183,8 @@ def nights(tmp_path_factory) -> dict[str, Path]:
         "dropped": dropped,  # type: ignore[dict-item]
         "deleted": deleted,  # type: ignore[dict-item]
         "corrected": corrected,  # type: ignore[dict-item]
+        "edited_job": edited_job,  # type: ignore[dict-item]
+        "raw": raw,
     }
 
 
@@ -218,6 +242,28 @@ def test_the_correction_two_years_back_changed_a_published_kpi(nights):
             "client_face_to_face": before["client_face_to_face"] - 1,
             "clinical_team": before["clinical_team"] + 1,
         }, build
+
+
+def test_an_earlier_month_re_sent_does_not_override_a_later_months_version(nights):
+    """RX4's re-sent EDITED_MONTH, loaded last, loses to the later return that carries the job."""
+    job = nights["edited_job"]
+    versions = _query(
+        nights["raw"],
+        """select _return_month, hours_per_week from provider_returns.jobs
+           where provider_code = ? and job_id = ? and not _is_superseded
+           order by _loaded_at desc, _return_month""",
+        [RESENT, job],
+    )
+    # The re-sent month is the last load, and its hours differ from every later return's.
+    assert versions[0][0] == EDITED_MONTH
+    later = [hours for month, hours in versions if month > EDITED_MONTH]
+    assert later and versions[0][1] not in later
+    current = """select return_month, hours_per_week from intermediate.int_jobs_current
+        where provider_code = ? and job_id = ?"""
+    before = _query(nights["base"], current, [RESENT, job])
+    assert len(before) == 1 and before[0][0] > EDITED_MONTH
+    for build in ("incremental", "full"):
+        assert _query(nights[build], current, [RESENT, job]) == before, build
 
 
 def test_the_late_month_and_the_new_provider_arrived(nights):
